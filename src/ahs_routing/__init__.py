@@ -1,0 +1,106 @@
+"""ahs_routing: daily route planning for home-visiting clinical teams, solved with OR-Tools.
+
+Typical use::
+
+    from ahs_routing import read_problem, solve, check_plan
+
+    problem = read_problem("day.json")
+    plan = solve(problem, SolveOptions(time_limit=10, seed=1))
+    assert not check_plan(problem, plan)
+"""
+
+from ahs_routing.checker import Violation, check_plan
+from ahs_routing.contract import (
+    dumps,
+    json_schemas,
+    plan_from_dict,
+    plan_to_dict,
+    problem_from_dict,
+    problem_to_dict,
+    read_plan,
+    read_problem,
+)
+from ahs_routing.errors import InputError, InputProblem, TravelError
+from ahs_routing.model import (
+    After,
+    Base,
+    Break,
+    Location,
+    Mode,
+    Patient,
+    Place,
+    Policy,
+    Priority,
+    Problem,
+    Shift,
+    Staff,
+    TimeWindow,
+    TravelModel,
+    Visit,
+)
+from ahs_routing.plan import (
+    BreakTaken,
+    IneligiblePatient,
+    IneligibleReason,
+    Kpis,
+    Plan,
+    PlanStatus,
+    Route,
+    Stop,
+    Unassigned,
+    UnassignedReason,
+)
+from ahs_routing.solver import SolveOptions, SolveStats, solve, solve_with_stats
+from ahs_routing.travel import GeodesicProvider, MatrixProvider, TravelMatrix, TravelProvider, travel_matrix
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "After",
+    "Base",
+    "Break",
+    "BreakTaken",
+    "GeodesicProvider",
+    "IneligiblePatient",
+    "IneligibleReason",
+    "InputError",
+    "InputProblem",
+    "Kpis",
+    "Location",
+    "MatrixProvider",
+    "Mode",
+    "Patient",
+    "Place",
+    "Plan",
+    "PlanStatus",
+    "Policy",
+    "Priority",
+    "Problem",
+    "Route",
+    "Shift",
+    "SolveOptions",
+    "SolveStats",
+    "Staff",
+    "Stop",
+    "TimeWindow",
+    "TravelError",
+    "TravelMatrix",
+    "TravelModel",
+    "TravelProvider",
+    "Unassigned",
+    "UnassignedReason",
+    "Violation",
+    "Visit",
+    "check_plan",
+    "dumps",
+    "json_schemas",
+    "plan_from_dict",
+    "plan_to_dict",
+    "problem_from_dict",
+    "problem_to_dict",
+    "read_plan",
+    "read_problem",
+    "solve",
+    "solve_with_stats",
+    "travel_matrix",
+]

@@ -1,0 +1,347 @@
+"""The OR-Tools routing adapter: the only module that imports ortools.
+
+It turns the day's servable visits into a routing model, searches, and hands back each
+staff member's visits with their start times. Nodes, indices and vehicles stay in here.
+
+Model, in the internal unit (seconds):
+- one node per visit and staff slot (a team visit for k staff has k nodes, all or none,
+  on distinct staff, starting at the same second); one start and one end node per staff;
+- transit = service time of the node left + travel, registered as an integer matrix
+  (no Python callbacks in the search), so waiting is the dimension's slack;
+- arc cost = travel seconds; overtime is a soft upper bound on each route's end;
+- dropping a visit costs a penalty that grows lexicographically with its priority class,
+  so serving visits always beats any travel or overtime saving;
+- breaks are OR-Tools break intervals with each node's service time as its visit transit.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from ahs_routing.model import Priority, Problem, Visit
+from ahs_routing.travel import TravelMatrix
+
+FIRST_SOLUTION_STRATEGIES = {
+    "parallel_cheapest_insertion": routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION,
+    "local_cheapest_insertion": routing_enums_pb2.FirstSolutionStrategy.LOCAL_CHEAPEST_INSERTION,
+    "sequential_cheapest_insertion": routing_enums_pb2.FirstSolutionStrategy.SEQUENTIAL_CHEAPEST_INSERTION,
+    "path_cheapest_arc": routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC,
+    "savings": routing_enums_pb2.FirstSolutionStrategy.SAVINGS,
+    "christofides": routing_enums_pb2.FirstSolutionStrategy.CHRISTOFIDES,
+    "automatic": routing_enums_pb2.FirstSolutionStrategy.AUTOMATIC,
+}
+
+METAHEURISTICS = {
+    "guided_local_search": routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH,
+    "simulated_annealing": routing_enums_pb2.LocalSearchMetaheuristic.SIMULATED_ANNEALING,
+    "tabu_search": routing_enums_pb2.LocalSearchMetaheuristic.TABU_SEARCH,
+    "greedy_descent": routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT,
+    "automatic": routing_enums_pb2.LocalSearchMetaheuristic.AUTOMATIC,
+}
+
+#: Demands and capacities are fractional in the contract; the load dimension counts
+#: thousandths (demand rounded up, capacity down, so the model is never too generous).
+LOAD_SCALE = 1000
+_INT_LIMIT = 2**62
+
+
+@dataclass(frozen=True, slots=True)
+class SearchSettings:
+    time_limit: float
+    seed: int
+    first_solution: str
+    metaheuristic: str
+    overtime_weight: int
+    solution_limit: int | None = None
+    log_search: bool = False
+
+
+@dataclass(slots=True)
+class StaffDay:
+    """What the search decided for one staff member (clock times in seconds)."""
+
+    departure: int
+    arrival: int
+    visits: list[tuple[str, int]] = field(default_factory=list)
+    breaks: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SearchOutcome:
+    days: dict[str, StaffDay]
+    dropped: set[str]
+    found: bool
+    objective: int
+    first_solution_seconds: float | None
+    status: str
+
+
+@dataclass(slots=True)
+class _Node:
+    visit: Visit
+    place: int
+    service: int
+
+
+def drop_penalties(counts: Mapping[Priority, int], worst_cost: int) -> dict[Priority, int]:
+    """Return a drop penalty per priority class: each exceeds all lower classes and all costs.
+
+    `worst_cost` bounds every travel and overtime cost a plan can have, so serving one more
+    visit of a class always beats any saving in cost or any number of lower-class visits.
+    """
+    penalties: dict[Priority, int] = {}
+    below = worst_cost
+    for priority in sorted(Priority):
+        penalties[priority] = below + 1
+        below += (below + 1) * counts.get(priority, 0)
+    if below >= _INT_LIMIT:
+        raise OverflowError("too many visits for lexicographic priorities in 64-bit costs")
+    return penalties
+
+
+def search(
+    problem: Problem,
+    travel: TravelMatrix,
+    candidates: Mapping[str, Sequence[str]],
+    settings: SearchSettings,
+    on_solution: Callable[[float, int, int], None] | None = None,
+) -> SearchOutcome:
+    """Return the routes OR-Tools finds for the visits in `candidates` (visit id -> staff ids)."""
+    started = time.monotonic()
+    staff = list(problem.staff)
+    staff_index = {s.id: v for v, s in enumerate(staff)}
+    order = [v for v in problem.visits if v.id in candidates]
+    if settings.seed:
+        random.Random(settings.seed).shuffle(order)
+
+    nodes: list[_Node] = []
+    copies: dict[str, list[int]] = {}
+    for visit in order:
+        place = travel.index(problem.place_of_visit(visit))
+        on_site = problem.service_seconds(visit)
+        copies[visit.id] = []
+        for _ in range(visit.staff_count):
+            copies[visit.id].append(len(nodes))
+            nodes.append(_Node(visit, place, on_site))
+    n_visit_nodes = len(nodes)
+    starts = [n_visit_nodes + 2 * v for v in range(len(staff))]
+    ends = [n_visit_nodes + 2 * v + 1 for v in range(len(staff))]
+    places: list[int] = [n.place for n in nodes]
+    service: list[int] = [n.service for n in nodes]
+    for person in staff:
+        places += [travel.index(problem.start_place(person)), travel.index(problem.end_place(person))]
+        service += [0, 0]
+
+    seconds = travel.seconds_array()
+    place_array = np.array(places, dtype=np.int64)
+    travel_nodes = seconds[np.ix_(place_array, place_array)].copy()
+    # A route never enters a start node nor leaves an end node; zero those arcs so the
+    # matrix stays small and no bound below counts them.
+    travel_nodes[:, starts] = 0
+    travel_nodes[ends, :] = 0
+    time_nodes = travel_nodes + np.array(service, dtype=np.int64)[:, None]
+    time_nodes[ends, :] = 0
+
+    manager = pywrapcp.RoutingIndexManager(len(places), len(staff), starts, ends)
+    routing = pywrapcp.RoutingModel(manager)
+    solver = routing.solver()
+
+    travel_cb = routing.RegisterTransitMatrix(travel_nodes.tolist())
+    time_cb = routing.RegisterTransitMatrix(time_nodes.tolist())
+    routing.SetArcCostEvaluatorOfAllVehicles(travel_cb)
+
+    horizon = max(p.latest_end for p in staff)
+    routing.AddDimension(time_cb, horizon, horizon, False, "time")
+    time_dim = routing.GetDimensionOrDie("time")
+
+    for v, person in enumerate(staff):
+        start_index, end_index = routing.Start(v), routing.End(v)
+        time_dim.CumulVar(start_index).SetRange(person.shift.start, person.latest_end)
+        time_dim.CumulVar(end_index).SetRange(person.shift.start, person.latest_end)
+        if person.overtime > 0:
+            time_dim.SetCumulVarSoftUpperBound(end_index, person.shift.end, settings.overtime_weight)
+        routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(start_index))
+        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(end_index))
+
+    earliest_shift = min(p.shift.start for p in staff)
+    for node_id, node in enumerate(nodes):
+        index = manager.NodeToIndex(node_id)
+        cumul = time_dim.CumulVar(index)
+        windows = sorted(node.visit.windows, key=lambda w: w.start)
+        if windows:
+            cumul.SetRange(max(windows[0].start, earliest_shift), min(windows[-1].end, horizon))
+            for first, second in itertools.pairwise(windows):
+                cumul.RemoveInterval(first.end + 1, second.start - 1)
+        routing.AddVariableMinimizedByFinalizer(cumul)
+
+    _add_breaks(routing, manager, time_dim, staff, service)
+    _add_travel_caps(routing, travel_cb, staff)
+    _add_load(routing, manager, nodes, staff, len(places))
+
+    # Who may serve what: only candidate staff (the diagnosis already checked skills etc.).
+    all_vehicles = set(range(len(staff)))
+    for visit_id, node_ids in copies.items():
+        allowed = sorted(staff_index[s] for s in candidates[visit_id])
+        if set(allowed) != all_vehicles:
+            for node_id in node_ids:
+                routing.VehicleVar(manager.NodeToIndex(node_id)).SetValues([-1, *allowed])
+
+    worst_cost = int(travel_nodes.max(axis=0).sum()) + settings.overtime_weight * sum(p.overtime for p in staff)
+    counts: dict[Priority, int] = {}
+    for node in nodes:
+        counts[node.visit.priority] = counts.get(node.visit.priority, 0) + 1
+    penalties = drop_penalties(counts, worst_cost)
+    for node_id, node in enumerate(nodes):
+        routing.AddDisjunction([manager.NodeToIndex(node_id)], penalties[node.visit.priority])
+
+    _link_teams(routing, manager, solver, time_dim, copies)
+    _link_intervals(routing, manager, solver, time_dim, problem, copies)
+
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = FIRST_SOLUTION_STRATEGIES[settings.first_solution]
+    params.local_search_metaheuristic = METAHEURISTICS[settings.metaheuristic]
+    remaining = max(0.05, settings.time_limit - (time.monotonic() - started))
+    params.time_limit.FromMilliseconds(int(remaining * 1000))
+    if settings.solution_limit is not None:
+        params.solution_limit = settings.solution_limit
+    params.log_search = settings.log_search
+
+    first_found: list[float] = []
+    best = [_INT_LIMIT]
+
+    def record() -> None:
+        # Runs once per accepted solution, not per move: cheap enough to keep.
+        cost = routing.CostVar().Max()
+        if not first_found:
+            first_found.append(time.monotonic() - started)
+        if cost < best[0]:
+            best[0] = cost
+            if on_solution is not None:
+                served = sum(1 for i in range(n_visit_nodes) if routing.NextVar(manager.NodeToIndex(i)).Bound()
+                             and routing.NextVar(manager.NodeToIndex(i)).Value() != manager.NodeToIndex(i))
+                on_solution(time.monotonic() - started, cost, served)
+
+    routing.AddAtSolutionCallback(record)
+    solution = routing.SolveWithParameters(params)
+    status = routing.status()
+    status_name = _STATUS_NAMES.get(status, str(status))
+    if solution is None:
+        return SearchOutcome({}, set(candidates), False, 0, None, status_name)
+    return SearchOutcome(
+        days=_read_days(routing, manager, solution, time_dim, staff, nodes),
+        dropped={nodes[i].visit.id for i in range(n_visit_nodes)
+                 if solution.Value(routing.NextVar(manager.NodeToIndex(i))) == manager.NodeToIndex(i)},
+        found=True,
+        objective=solution.ObjectiveValue(),
+        first_solution_seconds=first_found[0] if first_found else None,
+        status=status_name,
+    )
+
+
+_STATUS_NAMES = {
+    0: "not_solved",
+    1: "success",
+    2: "partial_success_local_optimum_not_reached",
+    3: "fail",
+    4: "fail_timeout",
+    5: "invalid",
+    6: "infeasible",
+    7: "optimal",
+}
+
+
+def _add_breaks(routing, manager, time_dim, staff, service) -> None:  # type: ignore[no-untyped-def]
+    solver = routing.solver()
+    visit_transits = [0] * routing.Size()
+    for index in range(routing.Size()):
+        visit_transits[index] = int(service[manager.IndexToNode(index)])
+    for v, person in enumerate(staff):
+        if not person.breaks:
+            continue
+        intervals = []
+        for b, brk in enumerate(person.breaks):
+            earliest = max(brk.earliest_start, person.shift.start)
+            latest = min(brk.latest_end, person.latest_end) - brk.duration
+            intervals.append(solver.FixedDurationIntervalVar(earliest, latest, brk.duration, False, f"break {v}/{b}"))
+        time_dim.SetBreakIntervalsOfVehicle(intervals, v, visit_transits)
+
+
+def _add_travel_caps(routing, travel_cb, staff) -> None:  # type: ignore[no-untyped-def]
+    if all(p.max_travel is None for p in staff):
+        return
+    caps = [p.max_travel if p.max_travel is not None else _INT_LIMIT // 4 for p in staff]
+    routing.AddDimensionWithVehicleCapacity(travel_cb, 0, caps, True, "travel")
+
+
+def _add_load(routing, manager, nodes, staff, size) -> None:  # type: ignore[no-untyped-def]
+    if all(p.capacity is None for p in staff) or all(n.visit.demand == 0 for n in nodes):
+        return
+    demands = [0] * size
+    for node_id, node in enumerate(nodes):
+        demands[node_id] = int(np.ceil(node.visit.demand * LOAD_SCALE - 1e-9))
+    caps = [int(np.floor(p.capacity * LOAD_SCALE + 1e-9)) if p.capacity is not None else _INT_LIMIT // 4
+            for p in staff]
+    demand_cb = routing.RegisterUnaryTransitVector(demands)
+    routing.AddDimensionWithVehicleCapacity(demand_cb, 0, caps, True, "load")
+
+
+def _link_teams(routing, manager, solver, time_dim, copies) -> None:  # type: ignore[no-untyped-def]
+    """Team visits: all copies served or none, on distinct staff, starting together."""
+    for node_ids in copies.values():
+        if len(node_ids) < 2:
+            continue
+        indices = [manager.NodeToIndex(n) for n in node_ids]
+        first = indices[0]
+        for other in indices[1:]:
+            solver.Add(routing.ActiveVar(first) == routing.ActiveVar(other))
+            solver.Add(time_dim.CumulVar(first) == time_dim.CumulVar(other))
+            # Declared on the dimension too, so the routing filters see the link.
+            time_dim.AddNodePrecedence(first, other, 0)
+            time_dim.AddNodePrecedence(other, first, 0)
+        solver.Add(solver.AllDifferentExcept([routing.VehicleVar(i) for i in indices], -1))
+
+
+def _link_intervals(routing, manager, solver, time_dim, problem, copies) -> None:  # type: ignore[no-untyped-def]
+    """`after` links: both served or neither; start-to-start gap within [min, max]."""
+    for visit in problem.visits:
+        if visit.after is None or visit.id not in copies or visit.after.visit not in copies:
+            continue
+        first = manager.NodeToIndex(copies[visit.after.visit][0])
+        then = manager.NodeToIndex(copies[visit.id][0])
+        solver.Add(routing.ActiveVar(first) == routing.ActiveVar(then))
+        time_dim.AddNodePrecedence(first, then, visit.after.min_gap)
+        if visit.after.max_gap is not None:
+            time_dim.AddNodePrecedence(then, first, -visit.after.max_gap)
+
+
+def _read_days(routing, manager, solution, time_dim, staff, nodes) -> dict[str, StaffDay]:  # type: ignore[no-untyped-def]
+    days: dict[str, StaffDay] = {}
+    breaks_by_vehicle: dict[int, list[tuple[int, int]]] = {}
+    intervals = solution.IntervalVarContainer()
+    for i in range(intervals.Size()):
+        element = intervals.Element(i)
+        if element.PerformedValue():
+            vehicle = int(element.Var().Name().split(" ")[1].split("/")[0])
+            breaks_by_vehicle.setdefault(vehicle, []).append(
+                (element.StartValue(), element.StartValue() + element.DurationValue())
+            )
+    for v, person in enumerate(staff):
+        index = routing.Start(v)
+        day = StaffDay(departure=solution.Value(time_dim.CumulVar(index)), arrival=0)
+        index = solution.Value(routing.NextVar(index))
+        while not routing.IsEnd(index):
+            node = manager.IndexToNode(index)
+            day.visits.append((nodes[node].visit.id, solution.Value(time_dim.CumulVar(index))))
+            index = solution.Value(routing.NextVar(index))
+        day.arrival = solution.Value(time_dim.CumulVar(index))
+        day.breaks = sorted(breaks_by_vehicle.get(v, []))
+        if day.visits:
+            days[person.id] = day
+    return days

@@ -1,0 +1,325 @@
+"""Solve a planning day: `solve(problem) -> Plan`.
+
+The flow is one way: travel matrix -> eligibility -> diagnosis (visits no one could ever
+serve are set aside with their reason) -> OR-Tools search (`ahs_routing._ortools`) ->
+`Plan` -> the independent plan checker. A plan that fails the checker is never returned:
+the offending visits are taken out (reported as unassigned) until it passes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ahs_routing import _ortools
+from ahs_routing.checker import check_plan
+from ahs_routing.diagnosis import diagnose
+from ahs_routing.eligibility import ineligible_patients
+from ahs_routing.kpis import compute_kpis, plan_status
+from ahs_routing.model import Problem, Staff
+from ahs_routing.plan import BreakTaken, Plan, Route, Stop, Unassigned, UnassignedReason
+from ahs_routing.travel import TravelMatrix, TravelProvider, travel_matrix
+
+log = logging.getLogger(__name__)
+
+#: How much one minute of overtime weighs against one minute of travel. Overtime "is used
+#: only to serve visits that could not be served otherwise" (contract), so it must cost
+#: clearly more than the driving it could save.
+DEFAULT_OVERTIME_WEIGHT = 4
+
+ProgressCallback = Callable[[float, int, int], None]
+"""Called with (elapsed seconds, best objective, visits served) whenever the search improves."""
+
+
+@dataclass(frozen=True, slots=True)
+class SolveOptions:
+    """How to search: time limit (s), seed, strategies, and objective weights."""
+
+    time_limit: float = 10.0
+    seed: int = 0
+    first_solution: str = "parallel_cheapest_insertion"
+    metaheuristic: str = "guided_local_search"
+    overtime_weight: int = DEFAULT_OVERTIME_WEIGHT
+    log_search: bool = False
+
+    def __post_init__(self) -> None:
+        from ahs_routing.errors import InputError
+
+        if not self.time_limit > 0:
+            raise InputError(f"time_limit must be positive, got {self.time_limit!r}", path="time_limit")
+        if self.first_solution not in _ortools.FIRST_SOLUTION_STRATEGIES:
+            raise InputError(
+                f"unknown first_solution {self.first_solution!r}; choose from "
+                + ", ".join(_ortools.FIRST_SOLUTION_STRATEGIES),
+                path="first_solution",
+            )
+        if self.metaheuristic not in _ortools.METAHEURISTICS:
+            raise InputError(
+                f"unknown metaheuristic {self.metaheuristic!r}; choose from " + ", ".join(_ortools.METAHEURISTICS),
+                path="metaheuristic",
+            )
+        if self.overtime_weight < 0:
+            raise InputError(f"overtime_weight must be >= 0, got {self.overtime_weight}", path="overtime_weight")
+
+
+@dataclass(frozen=True, slots=True)
+class SolveStats:
+    """How the search went: time to the first plan, total time, objective, OR-Tools status."""
+
+    first_solution_seconds: float | None
+    seconds: float
+    objective: int
+    status: str
+    repaired_visits: int
+
+
+def solve(
+    problem: Problem,
+    options: SolveOptions | None = None,
+    *,
+    travel: TravelMatrix | TravelProvider | None = None,
+    progress: ProgressCallback | None = None,
+) -> Plan:
+    """Return a checked plan for the day: routes, unassigned visits with reasons, KPIs."""
+    return solve_with_stats(problem, options, travel=travel, progress=progress)[0]
+
+
+def solve_with_stats(
+    problem: Problem,
+    options: SolveOptions | None = None,
+    *,
+    travel: TravelMatrix | TravelProvider | None = None,
+    progress: ProgressCallback | None = None,
+) -> tuple[Plan, SolveStats]:
+    """Return a checked plan and statistics about the search that found it."""
+    options = options or SolveOptions()
+    started = time.monotonic()
+    matrix = travel if isinstance(travel, TravelMatrix) else travel_matrix(problem, travel)
+    ineligible = ineligible_patients(problem, matrix)
+    excluded_patients = {p.patient: p for p in ineligible}
+    excluded = {
+        v.id: Unassigned(v.id, UnassignedReason.PATIENT_INELIGIBLE,
+                         f"patient {v.patient} is not eligible: {excluded_patients[v.patient].detail}")
+        for v in problem.visits
+        if v.patient in excluded_patients
+    }
+    candidates, unserved = diagnose(problem, matrix, excluded)
+    log.info("solving %d visits (%d set aside before the search) with %d staff",
+             len(candidates), len(unserved), len(problem.staff))
+
+    days: dict[str, _ortools.StaffDay] = {}
+    outcome = None
+    if candidates:
+        settings = _ortools.SearchSettings(
+            time_limit=max(0.05, options.time_limit - (time.monotonic() - started)),
+            seed=options.seed,
+            first_solution=options.first_solution,
+            metaheuristic=options.metaheuristic,
+            overtime_weight=options.overtime_weight,
+            log_search=options.log_search,
+        )
+        outcome = _ortools.search(
+            problem, matrix, {v: c.staff for v, c in candidates.items()}, settings, on_solution=progress
+        )
+        days = outcome.days
+        for visit_id in sorted(outcome.dropped):
+            unserved[visit_id] = Unassigned(
+                visit_id, UnassignedReason.CAPACITY,
+                "could be served on its own, but not together with the rest of the day's visits"
+                if outcome.found else "the search found no plan in the time limit",
+            )
+
+    routes = [realise_route(problem, matrix, problem.staff_by_id[s], day) for s, day in days.items()]
+    plan, repaired = _checked_plan(problem, matrix, routes, unserved, ineligible)
+    stats = SolveStats(
+        first_solution_seconds=outcome.first_solution_seconds if outcome else 0.0,
+        seconds=time.monotonic() - started,
+        objective=outcome.objective if outcome else 0,
+        status=outcome.status if outcome else "nothing_to_solve",
+        repaired_visits=repaired,
+    )
+    log.info("plan %s: %d of %d visits served in %.1fs", plan.status.value,
+             plan.kpis.visits_served, plan.kpis.visits, stats.seconds)
+    return plan, stats
+
+
+def assemble_plan(
+    problem: Problem,
+    travel: TravelMatrix,
+    routes: list[Route],
+    unassigned: dict[str, Unassigned],
+    ineligible: list,  # type: ignore[type-arg]
+) -> Plan:
+    """Return a `Plan` from routes and unassigned visits, in the problem's order, with KPIs."""
+    order = {v.id: i for i, v in enumerate(problem.visits)}
+    staff_order = {s.id: i for i, s in enumerate(problem.staff)}
+    kept = sorted((r for r in routes if r.stops), key=lambda r: staff_order[r.staff])
+    listed = tuple(sorted(unassigned.values(), key=lambda u: order[u.visit]))
+    kpis = compute_kpis(problem, travel, kept)
+    return Plan(
+        date=problem.date,
+        status=plan_status(problem, kept, ineligible),
+        routes=tuple(kept),
+        unassigned=listed,
+        ineligible_patients=tuple(ineligible),
+        kpis=kpis,
+    )
+
+
+def _checked_plan(
+    problem: Problem,
+    travel: TravelMatrix,
+    routes: list[Route],
+    unserved: dict[str, Unassigned],
+    ineligible: list,  # type: ignore[type-arg]
+) -> tuple[Plan, int]:
+    """Return the plan, after taking out any visit the checker objects to (safety net)."""
+    repaired = 0
+    while True:
+        plan = assemble_plan(problem, travel, routes, unserved, ineligible)
+        violations = check_plan(problem, plan, travel)
+        if not violations:
+            return plan, repaired
+        culprits = {v.visit for v in violations if v.visit is not None}
+        if not culprits:
+            # A route-level fault (its end, a break): give up that staff member's route.
+            culprits = {s.visit for v in violations for r in routes if r.staff == v.staff for s in r.stops}
+        culprits = _with_linked(problem, culprits)
+        log.warning("the plan checker rejected %d visit(s); removing them: %s",
+                    len(culprits), "; ".join(str(v) for v in violations[:3]))
+        repaired += len(culprits)
+        for visit_id in culprits:
+            unserved[visit_id] = Unassigned(
+                visit_id, UnassignedReason.CAPACITY,
+                "could be served on its own, but the search found no valid place for it",
+            )
+        routes = [
+            realise_route(problem, travel, problem.staff_by_id[r.staff], _day_of(r, culprits))
+            for r in routes
+        ]
+
+
+def _with_linked(problem: Problem, visit_ids: set[str]) -> set[str]:
+    """Return the visits together with every visit tied to them by `after` links."""
+    result = set(visit_ids)
+    changed = True
+    while changed:
+        changed = False
+        for visit in problem.visits:
+            if visit.after is None:
+                continue
+            pair = {visit.id, visit.after.visit}
+            if pair & result and not pair <= result:
+                result |= pair
+                changed = True
+    return result
+
+
+def _day_of(route: Route, removed: set[str]) -> _ortools.StaffDay:
+    return _ortools.StaffDay(
+        departure=route.start,
+        arrival=route.end,
+        visits=[(s.visit, s.start) for s in route.stops if s.visit not in removed],
+        breaks=[(b.start, b.end) for b in route.breaks],
+    )
+
+
+def realise_route(problem: Problem, travel: TravelMatrix, person: Staff, day: _ortools.StaffDay) -> Route:
+    """Return the route with stops at the search's start times and travel placed around breaks.
+
+    Travel between two stops is driven in one piece, as early as the breaks in that gap
+    allow; the break times come from the search and are moved only when travel would
+    otherwise have to be split around them.
+    """
+    place = problem.start_place(person)
+    free_from = day.departure
+    breaks = sorted(day.breaks)
+    stops: list[Stop] = []
+    placed_breaks: list[tuple[int, int]] = []
+    total = 0
+    pending = list(breaks)
+    if day.visits and not any(b[0] < day.visits[0][1] for b in breaks):
+        # Nobody wants to wait at the first door: leave as late as the first visit allows.
+        first = problem.visit_by_id[day.visits[0][0]]
+        leg = travel.seconds(place, problem.place_of_visit(first))
+        free_from = max(free_from, day.visits[0][1] - leg)
+    departure = free_from
+    for visit_id, start in day.visits:
+        visit = problem.visit_by_id[visit_id]
+        there = problem.place_of_visit(visit)
+        leg = travel.seconds(place, there)
+        in_gap = [b for b in pending if b[0] < start]
+        pending = [b for b in pending if b[0] >= start]
+        arrival, fixed = _place_travel(free_from, start, leg, in_gap, person)
+        placed_breaks += fixed
+        end = start + problem.service_seconds(visit)
+        stops.append(Stop(visit_id, visit.patient, leg, arrival, start, end))
+        total += leg
+        place, free_from = there, end
+    back = travel.seconds(place, problem.end_place(person))
+    arrival_back, fixed = _place_travel(free_from, person.latest_end, back, pending, person)
+    placed_breaks += fixed
+    total += back
+    start = min([departure, *(b[0] for b in placed_breaks)])
+    end = max([arrival_back, *(b[1] for b in placed_breaks)])
+    return Route(
+        staff=person.id,
+        start=start,
+        end=end,
+        travel=total,
+        distance_km=_route_km(problem, travel, person, stops),
+        stops=tuple(stops),
+        breaks=tuple(BreakTaken(s, e) for s, e in sorted(placed_breaks)),
+    )
+
+
+def _place_travel(
+    free_from: int, deadline: int, leg: int, breaks: list[tuple[int, int]], person: Staff
+) -> tuple[int, list[tuple[int, int]]]:
+    """Return (arrival, breaks) for a trip of `leg` seconds between `free_from` and `deadline`.
+
+    Tries the search's break times first (travel before, between or after them); if the
+    trip would have to be split, packs the breaks one after another, before or after it.
+    """
+    if not breaks:
+        return free_from + leg, []
+    for depart in [free_from, *(b[1] for b in breaks)]:
+        depart = max(depart, free_from)
+        if depart + leg <= deadline and not any(s < depart + leg and depart < e for s, e in breaks):
+            return depart + leg, breaks
+    limits = {b: _break_limits(person, b) for b in breaks}
+    for travel_first in (True, False):
+        moment = free_from + (leg if travel_first else 0)
+        packed = []
+        for brk in breaks:
+            earliest, latest_end = limits[brk]
+            begin = max(moment, earliest)
+            packed.append((begin, begin + brk[1] - brk[0]))
+            moment = begin + brk[1] - brk[0]
+            if moment > latest_end:
+                break
+        else:
+            arrival = free_from + leg if travel_first else moment + leg
+            if arrival <= deadline and moment <= deadline:
+                return arrival, packed
+    return free_from + leg, breaks  # the checker will reject this and the repair takes over
+
+
+def _break_limits(person: Staff, taken: tuple[int, int]) -> tuple[int, int]:
+    duration = taken[1] - taken[0]
+    for brk in person.breaks:
+        if brk.duration == duration and brk.earliest_start <= taken[0] and taken[1] <= brk.latest_end:
+            return max(brk.earliest_start, person.shift.start), min(brk.latest_end, person.latest_end)
+    return taken
+
+
+def _route_km(problem: Problem, travel: TravelMatrix, person: Staff, stops: list[Stop]) -> float | None:
+    if not travel.has_km:
+        return None
+    places = [problem.start_place(person)]
+    places += [problem.place_of_visit(problem.visit_by_id[s.visit]) for s in stops]
+    places.append(problem.end_place(person))
+    return sum(travel.km(a, b) or 0.0 for a, b in itertools.pairwise(places))
