@@ -21,11 +21,12 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from ahs_routing.model import Priority, Problem, Visit
+from ahs_routing.model import Priority, Problem, Visit, start_ranges
 from ahs_routing.travel import TravelMatrix
 
 FIRST_SOLUTION_STRATEGIES = {
@@ -61,6 +62,24 @@ class SearchSettings:
     overtime_weight: int
     solution_limit: int | None = None
     log_search: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Preferences:
+    """Soft goals priced in the objective (cost unit: one second of travel).
+
+    - `stranger_cost`: visit id -> (staff who know the family, cost when anyone else serves it);
+    - `target_starts`: visit id -> (announced start, tolerance, cost per second beyond it);
+    - `lateness_weight`: cost per second a visit starts past its last window (within `late`);
+    - `balance_weight`: cost per second a staff member works beyond the team's mean workload;
+    - `initial_routes`: staff id -> visit ids, a warm start.
+    """
+
+    stranger_cost: Mapping[str, tuple[frozenset[str], int]] = field(default_factory=dict)
+    target_starts: Mapping[str, tuple[int, int, int]] = field(default_factory=dict)
+    lateness_weight: int = 1
+    balance_weight: int = 0
+    initial_routes: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -111,10 +130,12 @@ def search(
     travel: TravelMatrix,
     candidates: Mapping[str, Sequence[str]],
     settings: SearchSettings,
+    preferences: Preferences | None = None,
     on_solution: Callable[[float, int, int], None] | None = None,
 ) -> SearchOutcome:
     """Return the routes OR-Tools finds for the visits in `candidates` (visit id -> staff ids)."""
     started = time.monotonic()
+    preferences = preferences or Preferences()
     staff = list(problem.staff)
     staff_index = {s.id: v for v, s in enumerate(staff)}
     order = [v for v in problem.visits if v.id in candidates]
@@ -174,14 +195,32 @@ def search(
     for node_id, node in enumerate(nodes):
         index = manager.NodeToIndex(node_id)
         cumul = time_dim.CumulVar(index)
-        windows = sorted(node.visit.windows, key=lambda w: w.start)
-        if windows:
-            cumul.SetRange(max(windows[0].start, earliest_shift), min(windows[-1].end, horizon))
-            for first, second in itertools.pairwise(windows):
-                cumul.RemoveInterval(first.end + 1, second.start - 1)
+        ranges = start_ranges(node.visit)
+        soft_end: tuple[int, int] | None = None
+        if ranges:
+            cumul.SetRange(max(ranges[0][0], earliest_shift), max(min(ranges[-1][1], horizon), earliest_shift))
+            for (_, first_end), (second_start, _) in itertools.pairwise(ranges):
+                cumul.RemoveInterval(first_end + 1, second_start - 1)
+            if node.visit.late:
+                soft_end = (ranges[-1][1] - node.visit.late, preferences.lateness_weight)
+        target = preferences.target_starts.get(node.visit.id)
+        if target is not None:
+            moment, tolerance, weight = target
+            time_dim.SetCumulVarSoftLowerBound(index, max(0, moment - tolerance), weight)
+            if soft_end is None or moment + tolerance < soft_end[0]:
+                soft_end = (moment + tolerance, max(weight, soft_end[1] if soft_end else 0))
+        if soft_end is not None:
+            time_dim.SetCumulVarSoftUpperBound(index, soft_end[0], soft_end[1])
         routing.AddVariableMinimizedByFinalizer(cumul)
 
     _add_breaks(routing, manager, time_dim, staff, service)
+    _add_continuity(routing, manager, nodes, staff, preferences.stranger_cost, len(places))
+    if preferences.balance_weight > 0:
+        # Mean workload: everyone's share of the service time plus the cheapest way into each visit.
+        work = sum(service) + int(travel_nodes[:n_visit_nodes].min(axis=0, initial=0).sum())
+        mean = work // max(1, len(staff))
+        for v in range(len(staff)):
+            time_dim.SetSoftSpanUpperBoundForVehicle(pywrapcp.BoundCost(mean, preferences.balance_weight), v)
     _add_travel_caps(routing, travel_cb, staff)
     _add_load(routing, manager, nodes, staff, len(places))
 
@@ -193,7 +232,12 @@ def search(
             for node_id in node_ids:
                 routing.VehicleVar(manager.NodeToIndex(node_id)).SetValues([-1, *allowed])
 
-    worst_cost = int(travel_nodes.max(axis=0).sum()) + settings.overtime_weight * sum(p.overtime for p in staff)
+    worst_cost = (int(travel_nodes.max(axis=0).sum())
+                  + settings.overtime_weight * sum(p.overtime for p in staff)
+                  + _stranger_total(nodes, preferences.stranger_cost)
+                  + preferences.lateness_weight * sum(n.visit.late for n in nodes)
+                  + sum(w * horizon for _, _, w in preferences.target_starts.values())
+                  + preferences.balance_weight * horizon * len(staff))
     counts: dict[Priority, int] = {}
     for node in nodes:
         counts[node.visit.priority] = counts.get(node.visit.priority, 0) + 1
@@ -229,7 +273,11 @@ def search(
                 on_solution(time.monotonic() - started, cost, served)
 
     routing.AddAtSolutionCallback(record)
-    solution = routing.SolveWithParameters(params)
+    initial = _initial_assignment(routing, manager, copies, staff_index, preferences.initial_routes)
+    if initial is not None:
+        solution = routing.SolveFromAssignmentWithParameters(initial, params)
+    else:
+        solution = routing.SolveWithParameters(params)
     status = routing.status()
     status_name = _STATUS_NAMES.get(status, str(status))
     if solution is None:
@@ -271,6 +319,52 @@ def _add_breaks(routing, manager, time_dim, staff, service) -> None:  # type: ig
             latest = min(brk.latest_end, person.latest_end) - brk.duration
             intervals.append(solver.FixedDurationIntervalVar(earliest, latest, brk.duration, False, f"break {v}/{b}"))
         time_dim.SetBreakIntervalsOfVehicle(intervals, v, visit_transits)
+
+
+def _add_continuity(routing, manager, nodes, staff, stranger_cost, size) -> None:  # type: ignore[no-untyped-def]
+    """Price visits served by someone the family does not know: a per-staff unary cost, summed
+    by a dimension whose span is charged one for one."""
+    if not stranger_cost:
+        return
+    vectors: dict[tuple[int, ...], int] = {}
+    evaluators = []
+    for person in staff:
+        costs = [0] * size
+        for node_id, node in enumerate(nodes):
+            wish = stranger_cost.get(node.visit.id)
+            if wish is not None and person.id not in wish[0]:
+                costs[node_id] = wish[1]
+        key = tuple(costs)
+        if key not in vectors:
+            vectors[key] = routing.RegisterUnaryTransitVector(list(key))
+        evaluators.append(vectors[key])
+    total = _stranger_total(nodes, stranger_cost)
+    routing.AddDimensionWithVehicleTransits(evaluators, 0, max(1, total), True, "continuity")
+    routing.GetDimensionOrDie("continuity").SetSpanCostCoefficientForAllVehicles(1)
+
+
+def _stranger_total(nodes, stranger_cost) -> int:  # type: ignore[no-untyped-def]
+    """Return the most continuity cost a plan can have: every node served by a stranger."""
+    return sum(stranger_cost[n.visit.id][1] for n in nodes if n.visit.id in stranger_cost)
+
+
+def _initial_assignment(routing, manager, copies, staff_index, initial_routes) -> Any:  # type: ignore[no-untyped-def]
+    """Return a warm-start assignment from staff -> visit ids, or None when none is given or valid."""
+    if not initial_routes:
+        return None
+    used: dict[str, int] = {}
+    routes: list[list[int]] = [[] for _ in range(len(staff_index))]
+    for staff_id, visit_ids in initial_routes.items():
+        if staff_id not in staff_index:
+            continue
+        for visit_id in visit_ids:
+            node_ids = copies.get(visit_id)
+            if not node_ids or used.get(visit_id, 0) >= len(node_ids):
+                continue
+            routes[staff_index[staff_id]].append(manager.NodeToIndex(node_ids[used.get(visit_id, 0)]))
+            used[visit_id] = used.get(visit_id, 0) + 1
+    routing.CloseModel()
+    return routing.ReadAssignmentFromRoutes(routes, True)
 
 
 def _add_travel_caps(routing, travel_cb, staff) -> None:  # type: ignore[no-untyped-def]

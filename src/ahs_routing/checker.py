@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ahs_routing.eligibility import ineligible_patients
-from ahs_routing.model import Break, Problem, Staff, Visit
+from ahs_routing.model import Break, Problem, Staff, Visit, starts_in_time
 from ahs_routing.plan import Plan, PlanStatus, Route, Stop
 from ahs_routing.times import format_clock, seconds_to_minutes
 from ahs_routing.travel import TravelMatrix, travel_matrix
@@ -182,9 +182,10 @@ class _Checker:
 
     def check_stop_rules(self, route: Route, person: Staff, visit: Visit, stop: Stop) -> None:
         patient = self.problem.patient_of(visit)
-        if visit.windows and not any(w.contains(stop.start) for w in visit.windows):
+        if not starts_in_time(visit, stop.start):
             shown = ", ".join(f"{_t(w.start)}-{_t(w.end)}" for w in visit.windows)
-            self.add("window", f"starts {_t(stop.start)}, outside its windows {shown}", person.id, visit.id)
+            late = f" (and over {_m(visit.late)} late)" if visit.late else ""
+            self.add("window", f"starts {_t(stop.start)}, outside its windows {shown}{late}", person.id, visit.id)
         expected_end = stop.start + self.problem.service_seconds(visit)
         if stop.end != expected_end:
             self.add("window", f"ends {_t(stop.end)}; start plus duration and parking is {_t(expected_end)}",

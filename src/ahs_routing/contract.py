@@ -153,6 +153,11 @@ class VisitDoc(_Doc):
     demand: float = 0
     after: AfterDoc | None = None
     pinned_staff: Id | None = None
+    late_minutes: Minutes = Field(
+        default=0,
+        description="extension: the visit may start up to this many minutes after its last window ends, "
+        "at a cost per minute late (0 = the window end is hard)",
+    )
 
 
 class ProblemDoc(_Doc):
@@ -381,6 +386,7 @@ def _visit(doc: VisitDoc, path: str, problems: ProblemCollector) -> Visit | None
         demand=doc.demand,
         after=after,
         pinned_staff=doc.pinned_staff,
+        late=minutes_to_seconds(doc.late_minutes),
     ))
 
 
@@ -510,6 +516,7 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
                  "visit": v.after.visit, "min_minutes": _minutes(v.after.min_gap),
                  "max_minutes": _minutes(v.after.max_gap)},
              "pinned_staff": v.pinned_staff}
+            | ({"late_minutes": _minutes(v.late)} if v.late else {})
             for v in problem.visits
         ],
     }

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ahs_routing.model import Problem, Staff, Visit
+from ahs_routing.model import Problem, Staff, Visit, start_ranges
 from ahs_routing.plan import Unassigned, UnassignedReason
 from ahs_routing.times import format_clock
 from ahs_routing.travel import TravelMatrix
@@ -59,19 +59,15 @@ def reach_problem(problem: Problem, travel: TravelMatrix, visit: Visit, person: 
                 f"over their cap of {person.max_travel // 60} min")
     earliest = person.shift.start + there
     service = problem.service_seconds(visit)
-    windows = visit.windows or ()
-    if not windows:
-        if earliest + service + back <= person.latest_end:
+    ranges = start_ranges(visit) or [(person.shift.start, person.latest_end)]
+    for window_start, window_end in ranges:
+        start = max(window_start, earliest)
+        if start <= window_end and start + service + back <= person.latest_end:
             return None
-        return f"{person.id}'s shift is too short to travel there, do it and get back"
-    for window in windows:
-        start = max(window.start, earliest)
-        if start <= window.end and start + service + back <= person.latest_end:
-            return None
-    first = min(windows, key=lambda w: w.start)
-    if earliest > max(w.end for w in windows):
-        return f"{person.id} can be there at {format_clock(earliest)} at the earliest, after the window"
-    return (f"{person.id} cannot start in a window from {format_clock(first.start)} and be back "
+    if earliest > ranges[-1][1]:
+        return (f"{person.id} can be there at {format_clock(earliest)} at the earliest, "
+                f"after the window ends at {format_clock(ranges[-1][1])}")
+    return (f"{person.id} cannot start in a window from {format_clock(ranges[0][0])} and be back "
             f"by {format_clock(person.latest_end)}")
 
 

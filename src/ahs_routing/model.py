@@ -115,6 +115,27 @@ class TimeWindow:
         return self.start <= moment <= self.end
 
 
+def start_ranges(visit: Visit) -> list[tuple[int, int]]:
+    """Return the intervals a visit may start in: its windows in order, the last one extended by
+    its lateness tolerance (empty when the visit has no windows)."""
+    ranges = sorted((w.start, w.end) for w in visit.windows)
+    if ranges:
+        ranges[-1] = (ranges[-1][0], ranges[-1][1] + visit.late)
+    return ranges
+
+
+def starts_in_time(visit: Visit, moment: int) -> bool:
+    """True when a visit may start at `moment`: inside a window, or late within its tolerance."""
+    return not visit.windows or any(start <= moment <= end for start, end in start_ranges(visit))
+
+
+def lateness(visit: Visit, moment: int) -> int:
+    """Return how many seconds a start at `moment` lies past the visit's last window (0 if none)."""
+    if not visit.windows or any(w.contains(moment) for w in visit.windows):
+        return 0
+    return max(0, moment - max(w.end for w in visit.windows))
+
+
 @dataclass(frozen=True, slots=True)
 class Shift:
     """A staff member's working window."""
@@ -248,10 +269,13 @@ class Visit:
     demand: float = 0.0
     after: After | None = None
     pinned_staff: str | None = None
+    late: int = 0
 
     def __post_init__(self) -> None:
         _require_id(self.id)
         _require_id(self.patient, "patient")
+        _require(self.late >= 0, "late_minutes", f"{self.late / 60:g} must be >= 0")
+        _require(not self.late or bool(self.windows), "late_minutes", "a visit without windows cannot be late")
         _require(self.duration >= 0, "duration_minutes", f"{self.duration / 60:g} must be >= 0")
         _require(
             isinstance(self.staff_count, int) and self.staff_count >= 1,

@@ -11,8 +11,8 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from ahs_routing import _ortools
 from ahs_routing.checker import check_plan
@@ -21,6 +21,7 @@ from ahs_routing.eligibility import ineligible_patients
 from ahs_routing.kpis import compute_kpis, plan_status
 from ahs_routing.model import Problem, Staff
 from ahs_routing.plan import BreakTaken, Plan, Route, Stop, Unassigned, UnassignedReason
+from ahs_routing.times import SECONDS_PER_MINUTE
 from ahs_routing.travel import TravelMatrix, TravelProvider, travel_matrix
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,10 @@ log = logging.getLogger(__name__)
 #: only to serve visits that could not be served otherwise" (contract), so it must cost
 #: clearly more than the driving it could save.
 DEFAULT_OVERTIME_WEIGHT = 4
+#: Minutes of extra driving worth accepting so that a family sees a nurse they know.
+DEFAULT_CONTINUITY_MINUTES = 10.0
+#: How much one minute late (within a visit's `late_minutes`) weighs against a minute of travel.
+DEFAULT_LATENESS_WEIGHT = 2
 
 ProgressCallback = Callable[[float, int, int], None]
 """Called with (elapsed seconds, best objective, visits served) whenever the search improves."""
@@ -43,6 +48,9 @@ class SolveOptions:
     first_solution: str = "parallel_cheapest_insertion"
     metaheuristic: str = "guided_local_search"
     overtime_weight: int = DEFAULT_OVERTIME_WEIGHT
+    continuity_minutes: float = DEFAULT_CONTINUITY_MINUTES
+    lateness_weight: int = DEFAULT_LATENESS_WEIGHT
+    balance_weight: int = 0
     log_search: bool = False
 
     def __post_init__(self) -> None:
@@ -61,8 +69,28 @@ class SolveOptions:
                 f"unknown metaheuristic {self.metaheuristic!r}; choose from " + ", ".join(_ortools.METAHEURISTICS),
                 path="metaheuristic",
             )
-        if self.overtime_weight < 0:
-            raise InputError(f"overtime_weight must be >= 0, got {self.overtime_weight}", path="overtime_weight")
+        for name in ("overtime_weight", "continuity_minutes", "lateness_weight", "balance_weight"):
+            if not getattr(self, name) >= 0:
+                raise InputError(f"{name} must be >= 0, got {getattr(self, name)!r}", path=name)
+
+
+@dataclass(frozen=True, slots=True)
+class SolveHints:
+    """Soft wishes for one solve, on top of the problem's own rules (used by re-planning).
+
+    - `preferred_staff`: visit id -> staff ids who should keep it; serving it with anyone
+      else costs `preferred_staff_weight` minutes of travel.
+    - `target_starts`: visit id -> announced start (seconds); starting more than
+      `target_tolerance` seconds away from it costs `target_weight` per minute beyond.
+    - `initial_routes`: staff id -> visit ids in order, a warm start for the search.
+    """
+
+    preferred_staff: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    preferred_staff_weight: float = 30.0
+    target_starts: Mapping[str, int] = field(default_factory=dict)
+    target_tolerance: int = 15 * 60
+    target_weight: float = 1.0
+    initial_routes: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +110,10 @@ def solve(
     *,
     travel: TravelMatrix | TravelProvider | None = None,
     progress: ProgressCallback | None = None,
+    hints: SolveHints | None = None,
 ) -> Plan:
     """Return a checked plan for the day: routes, unassigned visits with reasons, KPIs."""
-    return solve_with_stats(problem, options, travel=travel, progress=progress)[0]
+    return solve_with_stats(problem, options, travel=travel, progress=progress, hints=hints)[0]
 
 
 def solve_with_stats(
@@ -93,6 +122,7 @@ def solve_with_stats(
     *,
     travel: TravelMatrix | TravelProvider | None = None,
     progress: ProgressCallback | None = None,
+    hints: SolveHints | None = None,
 ) -> tuple[Plan, SolveStats]:
     """Return a checked plan and statistics about the search that found it."""
     options = options or SolveOptions()
@@ -122,7 +152,8 @@ def solve_with_stats(
             log_search=options.log_search,
         )
         outcome = _ortools.search(
-            problem, matrix, {v: c.staff for v, c in candidates.items()}, settings, on_solution=progress
+            problem, matrix, {v: c.staff for v, c in candidates.items()}, settings,
+            preferences=_preferences(problem, options, hints or SolveHints()), on_solution=progress,
         )
         days = outcome.days
         for visit_id in sorted(outcome.dropped):
@@ -144,6 +175,33 @@ def solve_with_stats(
     log.info("plan %s: %d of %d visits served in %.1fs", plan.status.value,
              plan.kpis.visits_served, plan.kpis.visits, stats.seconds)
     return plan, stats
+
+
+def _preferences(problem: Problem, options: SolveOptions, hints: SolveHints) -> _ortools.Preferences:
+    """Return the soft goals of a solve, priced in seconds of travel."""
+    stranger: dict[str, tuple[frozenset[str], int]] = {}
+    continuity = round(options.continuity_minutes * SECONDS_PER_MINUTE)
+    if continuity > 0:
+        for visit in problem.visits:
+            known = problem.patient_of(visit).preferred_staff
+            if known:
+                stranger[visit.id] = (frozenset(known), continuity)
+    moving = round(hints.preferred_staff_weight * SECONDS_PER_MINUTE)
+    for visit_id, keepers in hints.preferred_staff.items():
+        if visit_id in problem.visit_by_id and keepers:
+            stranger[visit_id] = (frozenset(keepers), moving + stranger.get(visit_id, (frozenset(), 0))[1])
+    targets = {
+        visit_id: (moment, hints.target_tolerance, max(1, round(hints.target_weight)))
+        for visit_id, moment in hints.target_starts.items()
+        if visit_id in problem.visit_by_id and hints.target_weight > 0
+    }
+    return _ortools.Preferences(
+        stranger_cost=stranger,
+        target_starts=targets,
+        lateness_weight=options.lateness_weight,
+        balance_weight=options.balance_weight,
+        initial_routes=hints.initial_routes,
+    )
 
 
 def assemble_plan(
