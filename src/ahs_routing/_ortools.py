@@ -188,8 +188,6 @@ def search(
         time_dim.CumulVar(end_index).SetRange(person.shift.start, person.latest_end)
         if person.overtime > 0:
             time_dim.SetCumulVarSoftUpperBound(end_index, person.shift.end, settings.overtime_weight)
-        routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(start_index))
-        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(end_index))
 
     earliest_shift = min(p.shift.start for p in staff)
     for node_id, node in enumerate(nodes):
@@ -213,6 +211,10 @@ def search(
             time_dim.SetCumulVarSoftUpperBound(index, soft_end[0], soft_end[1])
         routing.AddVariableMinimizedByFinalizer(cumul)
 
+    # Visits as early as their windows allow, then every route home as early as possible;
+    # the departure is set as late as the first visit allows when the plan is written.
+    for v in range(len(staff)):
+        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(v)))
     _add_breaks(routing, manager, time_dim, staff, service)
     _add_continuity(routing, manager, nodes, staff, preferences.stranger_cost, len(places))
     if preferences.balance_weight > 0:
