@@ -61,6 +61,7 @@ class SearchSettings:
     metaheuristic: str
     overtime_weight: int
     solution_limit: int | None = None
+    patience: int | None = None
     log_search: bool = False
 
 
@@ -100,6 +101,8 @@ class SearchOutcome:
     objective: int
     first_solution_seconds: float | None
     status: str
+    solutions: int = 0
+    stopped_by: str = "time_limit"
 
 
 @dataclass(slots=True)
@@ -261,14 +264,23 @@ def search(
 
     first_found: list[float] = []
     best = [_INT_LIMIT]
+    count = [0]
+    last_improvement = [0]
+    converged = [False]
 
     def record() -> None:
         # Runs once per accepted solution, not per move: cheap enough to keep.
+        count[0] += 1
         cost = routing.CostVar().Max()
         if not first_found:
             first_found.append(time.monotonic() - started)
+        if settings.patience is not None and count[0] - last_improvement[0] > settings.patience:
+            # A stop decided by the sequence of solutions, not the clock: reproducible.
+            converged[0] = True
+            solver.FinishCurrentSearch()
         if cost < best[0]:
             best[0] = cost
+            last_improvement[0] = count[0]
             if on_solution is not None:
                 served = sum(1 for i in range(n_visit_nodes) if routing.NextVar(manager.NodeToIndex(i)).Bound()
                              and routing.NextVar(manager.NodeToIndex(i)).Value() != manager.NodeToIndex(i))
@@ -292,7 +304,19 @@ def search(
         objective=solution.ObjectiveValue(),
         first_solution_seconds=first_found[0] if first_found else None,
         status=status_name,
+        solutions=count[0],
+        stopped_by=_stop_reason(converged[0], count[0], settings, started),
     )
+
+
+def _stop_reason(converged: bool, solutions: int, settings: SearchSettings, started: float) -> str:
+    if converged:
+        return "converged"
+    if settings.solution_limit is not None and solutions >= settings.solution_limit:
+        return "solution_limit"
+    if time.monotonic() - started >= settings.time_limit * 0.98:
+        return "time_limit"
+    return "search_completed"
 
 
 _STATUS_NAMES = {

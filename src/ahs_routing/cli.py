@@ -43,11 +43,13 @@ def add_solve_arguments(parser: argparse.ArgumentParser) -> None:
     """Add --time-limit and --seed, shared by every command that solves."""
     parser.add_argument("--time-limit", type=float, default=10.0, metavar="S", help="search time in seconds")
     parser.add_argument("--seed", type=int, default=0, help="seed for reproducible plans")
+    parser.add_argument("--solution-limit", type=int, default=None, metavar="N",
+                        help="stop after N solutions: reproducible on any machine, whatever the load")
 
 
 def solve_options(args: argparse.Namespace) -> SolveOptions:
     """Return the SolveOptions given on the command line."""
-    return SolveOptions(time_limit=args.time_limit, seed=args.seed)
+    return SolveOptions(time_limit=args.time_limit, seed=args.seed, solution_limit=args.solution_limit)
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
@@ -60,7 +62,8 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     _write(dumps(document) if args.pretty or args.output else json.dumps(document), args.output)
     sys.stderr.write(plan.summary() + "\n")
     first = "-" if stats.first_solution_seconds is None else f"{stats.first_solution_seconds:.2f}s"
-    sys.stderr.write(f"  solved in {stats.seconds:.1f}s (first plan after {first})\n")
+    sys.stderr.write(f"  solved in {stats.seconds:.1f}s (first plan after {first}; {stats.solutions} solutions, "
+                     f"stopped by {stats.stopped_by.replace('_', ' ')})\n")
     return EXIT_OK
 
 

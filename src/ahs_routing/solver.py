@@ -39,12 +39,26 @@ ProgressCallback = Callable[[float, int, int], None]
 """Called with (elapsed seconds, best objective, visits served) whenever the search improves."""
 
 
+#: Accepted solutions without a new best after which the search stops (see SolveOptions).
+DEFAULT_PATIENCE = 30
+
+
 @dataclass(frozen=True, slots=True)
 class SolveOptions:
-    """How to search: time limit (s), seed, strategies, and objective weights."""
+    """How to search: limits, seed, strategies, and objective weights.
+
+    Reproducibility: the search stops at `time_limit` seconds at the latest, and earlier
+    once `patience` accepted solutions in a row bring no new best, or after
+    `solution_limit` solutions. The last two depend only on the sequence of solutions,
+    so a search they stop gives the same plan on every run with the same seed
+    (`SolveStats.stopped_by` says which one ended it). `patience=None` spends the
+    whole time limit (best for benchmarks, not reproducible under load).
+    """
 
     time_limit: float = 10.0
     seed: int = 0
+    patience: int | None = DEFAULT_PATIENCE
+    solution_limit: int | None = None
     first_solution: str = "parallel_cheapest_insertion"
     metaheuristic: str = "guided_local_search"
     overtime_weight: int = DEFAULT_OVERTIME_WEIGHT
@@ -69,6 +83,10 @@ class SolveOptions:
                 f"unknown metaheuristic {self.metaheuristic!r}; choose from " + ", ".join(_ortools.METAHEURISTICS),
                 path="metaheuristic",
             )
+        for name in ("patience", "solution_limit"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, int) and value >= 1):
+                raise InputError(f"{name} must be a whole number >= 1 or None, got {value!r}", path=name)
         for name in ("overtime_weight", "continuity_minutes", "lateness_weight", "balance_weight"):
             if not getattr(self, name) >= 0:
                 raise InputError(f"{name} must be >= 0, got {getattr(self, name)!r}", path=name)
@@ -102,6 +120,8 @@ class SolveStats:
     objective: int
     status: str
     repaired_visits: int
+    solutions: int = 0
+    stopped_by: str = "nothing_to_solve"
 
 
 def solve(
@@ -149,6 +169,8 @@ def solve_with_stats(
             first_solution=options.first_solution,
             metaheuristic=options.metaheuristic,
             overtime_weight=options.overtime_weight,
+            solution_limit=options.solution_limit,
+            patience=options.patience,
             log_search=options.log_search,
         )
         outcome = _ortools.search(
@@ -171,6 +193,8 @@ def solve_with_stats(
         objective=outcome.objective if outcome else 0,
         status=outcome.status if outcome else "nothing_to_solve",
         repaired_visits=repaired,
+        solutions=outcome.solutions if outcome else 0,
+        stopped_by=outcome.stopped_by if outcome else "nothing_to_solve",
     )
     log.info("plan %s: %d of %d visits served in %.1fs", plan.status.value,
              plan.kpis.visits_served, plan.kpis.visits, stats.seconds)
