@@ -20,7 +20,10 @@ def test_travel_limit_is_inclusive_and_age_limit_applies() -> None:
     """60 min is allowed, 61 is not; 19 years is over the limit of 18, 17.5 is not."""
     problem = _problem(Policy(60, 18))
     found = {p.patient: (p.reason.value, p.detail) for p in ineligible_patients(problem, travel_matrix(problem))}
-    assert found == {"far": ("travel_limit", "61 min from base, limit 60"), "adult": ("age_limit", "19 years old, limit 18")}
+    assert found == {
+        "far": ("travel_limit", "61 min from base, limit 60"),
+        "adult": ("age_limit", "19 years old, limit 18"),
+    }
 
 
 def test_limits_can_be_turned_off() -> None:
