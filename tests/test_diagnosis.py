@@ -91,3 +91,16 @@ def test_window_boundaries_are_inclusive() -> None:
     candidates, _ = _diagnose(problem)
     assert "v1" in candidates
     assert hm("09:00") == hm("08:50") + minutes(10)
+
+
+def test_breaks_can_make_a_visit_unreachable() -> None:
+    """A 4-hour visit in a 08:00-13:00 shift cannot leave room for a break due 10:00-12:00."""
+    from ahs_routing import Break
+
+    problem = day([nurse("n1", end="13:00", breaks=(Break(hm("10:00"), hm("12:00"), minutes(30)),))],
+                  [patient("p1")], [visit("long", "p1", 240, [("08:00", "12:00")]), visit("short", "p1", 60)],
+                  {"p1": 10})
+    candidates, unserved = _diagnose(problem)
+    assert unserved["long"].reason is UnassignedReason.UNREACHABLE_IN_SHIFT
+    assert "breaks leave no room" in unserved["long"].detail
+    assert "short" in candidates

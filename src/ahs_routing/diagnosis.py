@@ -60,15 +60,45 @@ def reach_problem(problem: Problem, travel: TravelMatrix, visit: Visit, person: 
     earliest = person.shift.start + there
     service = problem.service_seconds(visit)
     ranges = start_ranges(visit) or [(person.shift.start, person.latest_end)]
+    fits_without_breaks = False
     for window_start, window_end in ranges:
-        start = max(window_start, earliest)
-        if start <= window_end and start + service + back <= person.latest_end:
+        low = max(window_start, earliest)
+        high = min(window_end, person.latest_end - service - back)
+        if low > high:
+            continue
+        fits_without_breaks = True
+        if _breaks_leave_room(person, low, high, there, service + back):
             return None
+    if fits_without_breaks:
+        return f"{person.id}'s breaks leave no room to travel there, do it and get back"
     if earliest > ranges[-1][1]:
         return (f"{person.id} can be there at {format_clock(earliest)} at the earliest, "
                 f"after the window ends at {format_clock(ranges[-1][1])}")
     return (f"{person.id} cannot start in a window from {format_clock(ranges[0][0])} and be back "
             f"by {format_clock(person.latest_end)}")
+
+
+def _breaks_leave_room(person: Staff, low: int, high: int, there: int, after: int) -> bool:
+    """True when some start in [low, high] lets every break fit before leaving or after getting back.
+
+    Alone on a route, the staff member is busy from `start - there` to `start + after`; each
+    break needs its length outside that stretch, inside its own limits and the shift. For one
+    break the good starts are a ray up (break before leaving) and a ray down (break after
+    returning), so testing the ends of those rays and of [low, high] is exact.
+    """
+    if not person.breaks:
+        return True
+    limits = [(max(b.earliest_start, person.shift.start), min(b.latest_end, person.latest_end), b.duration)
+              for b in person.breaks]
+    candidates = {low, high}
+    for earliest, latest, duration in limits:
+        candidates.add(earliest + duration + there)  # the earliest start with the break taken first
+        candidates.add(latest - duration - after)  # the latest start with the break taken on return
+    for start in sorted(c for c in candidates if low <= c <= high):
+        if all(earliest + duration <= start - there or max(earliest, start + after) + duration <= latest
+               for earliest, latest, duration in limits):
+            return True
+    return False
 
 
 def diagnose(
