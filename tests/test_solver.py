@@ -329,3 +329,36 @@ def test_bad_options_raise_input_error(bad: dict[str, object]) -> None:
     with pytest.raises(InputError) as error:
         SolveOptions(**bad)  # type: ignore[arg-type]
     assert next(iter(bad)) in str(error.value)
+
+
+def test_drop_penalties_are_lexicographic_and_never_overflow() -> None:
+    """Each class's penalty exceeds every cost plus all lower classes together; huge days degrade, not crash."""
+    from ahs_routing._ortools import drop_penalties
+
+    counts = {Priority.LOW: 3, Priority.NORMAL: 2, Priority.HIGH: 1, Priority.CRITICAL: 1}
+    p = drop_penalties(counts, 100)
+    assert p[Priority.NORMAL] > 100 + 3 * p[Priority.LOW]
+    assert p[Priority.HIGH] > 100 + 3 * p[Priority.LOW] + 2 * p[Priority.NORMAL]
+    assert p[Priority.CRITICAL] > 100 + 3 * p[Priority.LOW] + 2 * p[Priority.NORMAL] + p[Priority.HIGH]
+    huge = drop_penalties(dict.fromkeys(Priority, 100_000), 10**8)
+    assert sum(100_000 * v for v in huge.values()) < 2**63
+    assert huge[Priority.CRITICAL] > huge[Priority.HIGH] > huge[Priority.NORMAL] > huge[Priority.LOW] > 10**8
+
+
+def test_unreachable_pairs_encoded_as_huge_travel_times_are_handled() -> None:
+    """A matrix that says 99999 minutes for 'no road' neither crashes nor routes that trip."""
+    from dataclasses import replace
+
+    problem = day([nurse("n1")], [patient("p1"), patient("island")], [visit("v1", "p1"), visit("v2", "island")],
+                  {"p1": 10, "island": 20})
+    names = list(problem.travel.locations or ())
+    minutes_table = [list(row) for row in problem.travel.minutes or ()]
+    island = names.index("island")
+    for i in range(len(names)):
+        if i != island:
+            minutes_table[i][island] = minutes_table[island][i] = 99999
+    cut_off = problem.replace(policy=replace(problem.policy, max_travel_minutes_from_base=None),
+                              travel=replace(problem.travel, minutes=tuple(map(tuple, minutes_table))))
+    plan = solved(cut_off)
+    assert staff_of(plan, "v1") == ["n1"]
+    assert reason_of(plan, "v2") is UnassignedReason.UNREACHABLE_IN_SHIFT

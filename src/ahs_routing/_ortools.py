@@ -17,6 +17,7 @@ Model, in the internal unit (seconds):
 from __future__ import annotations
 
 import itertools
+import logging
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -28,6 +29,8 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from ahs_routing.model import Priority, Problem, Visit, start_ranges
 from ahs_routing.travel import TravelMatrix
+
+log = logging.getLogger(__name__)
 
 FIRST_SOLUTION_STRATEGIES = {
     "parallel_cheapest_insertion": routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION,
@@ -123,9 +126,17 @@ def drop_penalties(counts: Mapping[Priority, int], worst_cost: int) -> dict[Prio
     for priority in sorted(Priority):
         penalties[priority] = below + 1
         below += (below + 1) * counts.get(priority, 0)
-    if below >= _INT_LIMIT:
-        raise OverflowError("too many visits for lexicographic priorities in 64-bit costs")
-    return penalties
+    if below < _INT_LIMIT:
+        return penalties
+    # Thousands of visits in every class: strict lexicographic penalties would overflow 64-bit
+    # costs. Fall back to classes `ratio` times apart, the largest ratio whose total still fits;
+    # every visit still outweighs any saving in cost.
+    ratio = 1 << 20
+    while ratio > 1 and sum(counts.get(p, 0) * (worst_cost + 1) * ratio**rank
+                            for rank, p in enumerate(sorted(Priority))) >= _INT_LIMIT:
+        ratio //= 2
+    log.warning("too many visits for strict lexicographic priorities; classes are %d times apart", ratio)
+    return {priority: (worst_cost + 1) * ratio**rank for rank, priority in enumerate(sorted(Priority))}
 
 
 def search(
@@ -163,9 +174,12 @@ def search(
         places += [travel.index(problem.start_place(person)), travel.index(problem.end_place(person))]
         service += [0, 0]
 
+    horizon = max(p.latest_end for p in staff)
     seconds = travel.seconds_array()
     place_array = np.array(places, dtype=np.int64)
-    travel_nodes = seconds[np.ix_(place_array, place_array)].copy()
+    # A trip longer than the whole horizon can never be driven; capping it changes nothing
+    # in the model and keeps every cost bound (and so the priority penalties) within 64 bits.
+    travel_nodes = np.minimum(seconds[np.ix_(place_array, place_array)], horizon + 1)
     # A route never enters a start node nor leaves an end node; zero those arcs so the
     # matrix stays small and no bound below counts them.
     travel_nodes[:, starts] = 0
@@ -181,7 +195,6 @@ def search(
     time_cb = routing.RegisterTransitMatrix(time_nodes.tolist())
     routing.SetArcCostEvaluatorOfAllVehicles(travel_cb)
 
-    horizon = max(p.latest_end for p in staff)
     routing.AddDimension(time_cb, horizon, horizon, False, "time")
     time_dim = routing.GetDimensionOrDie("time")
 
