@@ -25,6 +25,9 @@ EXIT_VIOLATIONS = 1
 EXIT_INPUT = 2
 EXIT_TRAVEL = 3
 
+#: Solves at least this long show a progress bar when stderr is a terminal.
+LONG_SOLVE_SECONDS = 5.0
+
 #: Modules that add subcommands: each has `register(subparsers) -> None`, and every parser
 #: it adds sets `func` (args -> exit code) with `parser.set_defaults(func=...)`.
 SUBCOMMAND_MODULES: tuple[str, ...] = ()
@@ -54,7 +57,9 @@ def solve_options(args: argparse.Namespace) -> SolveOptions:
 
 def _cmd_plan(args: argparse.Namespace) -> int:
     problem = read_problem(args.problem)
-    progress = _progress_bar(args.time_limit) if args.progress else None
+    # A bar on long solves in a terminal; never in pipelines or logs unless asked for.
+    show = args.progress or (sys.stderr.isatty() and args.time_limit >= LONG_SOLVE_SECONDS)
+    progress = _progress_bar(args.time_limit) if show else None
     plan, stats = solve_with_stats(problem, solve_options(args), progress=progress)
     if progress is not None:
         sys.stderr.write("\n")
@@ -107,7 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("-o", "--output", help="write the plan here instead of stdout")
     add_solve_arguments(plan)
     plan.add_argument("--pretty", action="store_true", help="indent the JSON on stdout")
-    plan.add_argument("--progress", action="store_true", help="show a progress bar on stderr")
+    plan.add_argument("--progress", action="store_true",
+                      help="show a progress bar on stderr (automatic in a terminal for limits of 5 s or more)")
     plan.set_defaults(func=_cmd_plan)
 
     check = commands.add_parser("check", help="check a plan against the contract's hard rules")
