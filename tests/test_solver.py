@@ -362,3 +362,14 @@ def test_unreachable_pairs_encoded_as_huge_travel_times_are_handled() -> None:
     plan = solved(cut_off)
     assert staff_of(plan, "v1") == ["n1"]
     assert reason_of(plan, "v2") is UnassignedReason.UNREACHABLE_IN_SHIFT
+
+
+def test_two_workers_give_a_valid_reproducible_plan() -> None:
+    """A portfolio of two searches returns the better plan, the same on every run with a solution limit."""
+    positions = {f"p{i}": float(5 + (i * 11) % 40) for i in range(16)}
+    problem = day([nurse(f"n{i}") for i in range(3)], [patient(p) for p in positions],
+                  [visit(f"v{i}", f"p{i}", 30, [("08:00", "15:00")]) for i in range(16)], positions)
+    options = SolveOptions(time_limit=3.0, workers=2, solution_limit=40)
+    first, second = solved(problem, options), solved(problem, options)
+    assert first == second
+    assert first.kpis.visits_served == 16

@@ -8,11 +8,14 @@ the offending visits are taken out (reported as unassigned) until it passes.
 
 from __future__ import annotations
 
+import concurrent.futures
 import itertools
 import logging
+import multiprocessing
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ahs_routing import _ortools
 from ahs_routing.checker import check_plan
@@ -65,6 +68,7 @@ class SolveOptions:
     continuity_minutes: float = DEFAULT_CONTINUITY_MINUTES
     lateness_weight: int = DEFAULT_LATENESS_WEIGHT
     balance_weight: int = 0
+    workers: int = 1
     log_search: bool = False
 
     def __post_init__(self) -> None:
@@ -83,6 +87,8 @@ class SolveOptions:
                 f"unknown metaheuristic {self.metaheuristic!r}; choose from " + ", ".join(_ortools.METAHEURISTICS),
                 path="metaheuristic",
             )
+        if not (isinstance(self.workers, int) and self.workers >= 1):
+            raise InputError(f"workers must be a whole number >= 1, got {self.workers!r}", path="workers")
         for name in ("patience", "solution_limit"):
             value = getattr(self, name)
             if value is not None and not (isinstance(value, int) and value >= 1):
@@ -173,9 +179,9 @@ def solve_with_stats(
             patience=options.patience,
             log_search=options.log_search,
         )
-        outcome = _ortools.search(
+        outcome = _search_portfolio(
             problem, matrix, {v: c.staff for v, c in candidates.items()}, settings,
-            preferences=_preferences(problem, options, hints or SolveHints()), on_solution=progress,
+            _preferences(problem, options, hints or SolveHints()), options.workers, progress,
         )
         days = outcome.days
         for visit_id in sorted(outcome.dropped):
@@ -199,6 +205,45 @@ def solve_with_stats(
     log.info("plan %s: %d of %d visits served in %.1fs", plan.status.value,
              plan.kpis.visits_served, plan.kpis.visits, stats.seconds)
     return plan, stats
+
+
+#: First-solution heuristics the extra searches of a portfolio start from, in turn.
+PORTFOLIO_FIRST_SOLUTIONS = ("local_cheapest_insertion", "parallel_cheapest_insertion", "savings")
+
+
+def _search_portfolio(
+    problem: Problem,
+    travel: TravelMatrix,
+    candidates: Mapping[str, Sequence[str]],
+    settings: _ortools.SearchSettings,
+    preferences: _ortools.Preferences,
+    workers: int,
+    progress: ProgressCallback | None,
+) -> _ortools.SearchOutcome:
+    """Return the best of `workers` diverse searches run side by side (ties: the first).
+
+    The first search runs here, so progress callbacks work; the others run in forked
+    processes with another seed and first-solution heuristic. Each stops by its own
+    rules, and the choice depends only on their objectives, so a reproducible stop in
+    each gives a reproducible plan.
+    """
+    if workers == 1 or not hasattr(os, "fork"):
+        return _ortools.search(problem, travel, candidates, settings, preferences, progress)
+    variants = [
+        replace(settings, seed=settings.seed + k, first_solution=PORTFOLIO_FIRST_SOLUTIONS[(k - 1) % 3])
+        for k in range(1, workers)
+    ]
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=len(variants), mp_context=context) as pool:
+        others = [pool.submit(_ortools.search, problem, travel, candidates, v, preferences) for v in variants]
+        outcomes = [_ortools.search(problem, travel, candidates, settings, preferences, progress)]
+        outcomes += [future.result() for future in others]
+    found = [o for o in outcomes if o.found]
+    if not found:
+        return outcomes[0]
+    best = min(found, key=lambda o: o.objective)
+    log.info("portfolio of %d searches: objectives %s", workers, [o.objective for o in outcomes])
+    return best
 
 
 def _preferences(problem: Problem, options: SolveOptions, hints: SolveHints) -> _ortools.Preferences:
