@@ -9,7 +9,6 @@ the offending visits are taken out (reported as unassigned) until it passes.
 from __future__ import annotations
 
 import concurrent.futures
-import itertools
 import logging
 import multiprocessing
 import os
@@ -22,9 +21,10 @@ from ahs_routing.checker import check_plan
 from ahs_routing.diagnosis import diagnose
 from ahs_routing.eligibility import ineligible_patients
 from ahs_routing.kpis import compute_kpis, plan_status
-from ahs_routing.model import Problem, Staff
-from ahs_routing.plan import BreakTaken, Plan, Route, Stop, Unassigned, UnassignedReason
+from ahs_routing.model import Problem
+from ahs_routing.plan import Plan, Route, Unassigned, UnassignedReason
 from ahs_routing.times import SECONDS_PER_MINUTE
+from ahs_routing.timing import RouteSketch, realise_route, retime_route
 from ahs_routing.travel import TravelMatrix, TravelProvider, travel_matrix
 
 log = logging.getLogger(__name__)
@@ -191,7 +191,11 @@ def solve_with_stats(
                 if outcome.found else "the search found no plan in the time limit",
             )
 
-    routes = [realise_route(problem, matrix, problem.staff_by_id[s], day) for s, day in days.items()]
+    routes = [
+        realise_route(problem, matrix, problem.staff_by_id[s],
+                      RouteSketch(day.departure, day.arrival, day.visits, day.breaks))
+        for s, day in days.items()
+    ]
     plan, repaired = _checked_plan(problem, matrix, routes, unserved, ineligible)
     stats = SolveStats(
         first_solution_seconds=outcome.first_solution_seconds if outcome else 0.0,
@@ -303,13 +307,38 @@ def _checked_plan(
     unserved: dict[str, Unassigned],
     ineligible: list,  # type: ignore[type-arg]
 ) -> tuple[Plan, int]:
-    """Return the plan, after taking out any visit the checker objects to (safety net)."""
+    """Return the plan after repairing whatever the checker objects to (a safety net).
+
+    A faulty route whose visits are tied to no other route is re-timed from scratch, giving
+    up as few visits as needed; anything else the checker rejects is taken out, with every
+    visit linked to it, and reported as unassigned.
+    """
     repaired = 0
+    retimed_once: set[str] = set()
     while True:
         plan = assemble_plan(problem, travel, routes, unserved, ineligible)
         violations = check_plan(problem, plan, travel)
         if not violations:
             return plan, repaired
+        faulty = {v.staff for v in violations if v.staff is not None}
+        coupled = _coupled_visits(problem)
+        if (
+            all(v.staff is not None for v in violations)
+            and not faulty & retimed_once
+            and not any(coupled & set(r.visit_ids) for r in routes if r.staff in faulty)
+        ):
+            log.info("re-timing %d route(s) the search left with a break on the road", len(faulty))
+            retimed_once |= faulty
+            kept = []
+            for route in routes:
+                if route.staff in faulty:
+                    route, dropped = _retime_dropping_least(problem, travel, route)
+                    repaired += len(dropped)
+                    for visit_id in dropped:
+                        unserved[visit_id] = Unassigned(visit_id, UnassignedReason.CAPACITY, _NO_VALID_TIMES)
+                kept.append(route)
+            routes = kept
+            continue
         culprits = {v.visit for v in violations if v.visit is not None}
         if not culprits:
             # A route-level fault (its end, a break): give up that staff member's route.
@@ -319,14 +348,35 @@ def _checked_plan(
                     len(culprits), "; ".join(str(v) for v in violations[:3]))
         repaired += len(culprits)
         for visit_id in culprits:
-            unserved[visit_id] = Unassigned(
-                visit_id, UnassignedReason.CAPACITY,
-                "could be served on its own, but the search found no valid place for it",
-            )
+            unserved[visit_id] = Unassigned(visit_id, UnassignedReason.CAPACITY, _NO_VALID_TIMES)
         routes = [
             realise_route(problem, travel, problem.staff_by_id[r.staff], _day_of(r, culprits))
             for r in routes
         ]
+
+
+_NO_VALID_TIMES = "could be served on its own, but the search found no valid place for it alongside the others"
+
+
+def _coupled_visits(problem: Problem) -> set[str]:
+    """Return visits whose times are tied to another route: team visits and both ends of `after` links."""
+    coupled = {v.id for v in problem.visits if v.staff_count > 1 or v.after is not None}
+    return coupled | {v.after.visit for v in problem.visits if v.after is not None}
+
+
+def _retime_dropping_least(problem: Problem, travel: TravelMatrix, route: Route) -> tuple[Route, list[str]]:
+    """Return the route re-timed, giving up no visit if possible, else one (lowest priority, latest first)."""
+    person = problem.staff_by_id[route.staff]
+    order = route.visit_ids
+    retimed = retime_route(problem, travel, person, order)
+    if retimed is not None:
+        return retimed, []
+    by_sacrifice = sorted(range(len(order)), key=lambda i: (problem.visit_by_id[order[i]].priority, -i))
+    for i in by_sacrifice:
+        retimed = retime_route(problem, travel, person, order[:i] + order[i + 1 :])
+        if retimed is not None:
+            return retimed, [order[i]]
+    return Route(person.id, person.shift.start, person.shift.start, 0, None, ()), list(order)
 
 
 def _with_linked(problem: Problem, visit_ids: set[str]) -> set[str]:
@@ -345,108 +395,10 @@ def _with_linked(problem: Problem, visit_ids: set[str]) -> set[str]:
     return result
 
 
-def _day_of(route: Route, removed: set[str]) -> _ortools.StaffDay:
-    return _ortools.StaffDay(
+def _day_of(route: Route, removed: set[str]) -> RouteSketch:
+    return RouteSketch(
         departure=route.start,
         arrival=route.end,
         visits=[(s.visit, s.start) for s in route.stops if s.visit not in removed],
         breaks=[(b.start, b.end) for b in route.breaks],
     )
-
-
-def realise_route(problem: Problem, travel: TravelMatrix, person: Staff, day: _ortools.StaffDay) -> Route:
-    """Return the route with stops at the search's start times and travel placed around breaks.
-
-    Travel between two stops is driven in one piece, as early as the breaks in that gap
-    allow; the break times come from the search and are moved only when travel would
-    otherwise have to be split around them.
-    """
-    place = problem.start_place(person)
-    free_from = day.departure
-    breaks = sorted(day.breaks)
-    stops: list[Stop] = []
-    placed_breaks: list[tuple[int, int]] = []
-    total = 0
-    pending = list(breaks)
-    if day.visits and not any(b[0] < day.visits[0][1] for b in breaks):
-        # Nobody wants to wait at the first door: leave as late as the first visit allows.
-        first = problem.visit_by_id[day.visits[0][0]]
-        leg = travel.seconds(place, problem.place_of_visit(first))
-        free_from = max(free_from, day.visits[0][1] - leg)
-    departure = free_from
-    for visit_id, start in day.visits:
-        visit = problem.visit_by_id[visit_id]
-        there = problem.place_of_visit(visit)
-        leg = travel.seconds(place, there)
-        in_gap = [b for b in pending if b[0] < start]
-        pending = [b for b in pending if b[0] >= start]
-        arrival, fixed = _place_travel(free_from, start, leg, in_gap, person)
-        placed_breaks += fixed
-        end = start + problem.service_seconds(visit)
-        stops.append(Stop(visit_id, visit.patient, leg, arrival, start, end))
-        total += leg
-        place, free_from = there, end
-    back = travel.seconds(place, problem.end_place(person))
-    arrival_back, fixed = _place_travel(free_from, person.latest_end, back, pending, person)
-    placed_breaks += fixed
-    total += back
-    start = min([departure, *(b[0] for b in placed_breaks)])
-    end = max([arrival_back, *(b[1] for b in placed_breaks)])
-    return Route(
-        staff=person.id,
-        start=start,
-        end=end,
-        travel=total,
-        distance_km=_route_km(problem, travel, person, stops),
-        stops=tuple(stops),
-        breaks=tuple(BreakTaken(s, e) for s, e in sorted(placed_breaks)),
-    )
-
-
-def _place_travel(
-    free_from: int, deadline: int, leg: int, breaks: list[tuple[int, int]], person: Staff
-) -> tuple[int, list[tuple[int, int]]]:
-    """Return (arrival, breaks) for a trip of `leg` seconds between `free_from` and `deadline`.
-
-    Tries the search's break times first (travel before, between or after them); if the
-    trip would have to be split, packs the breaks one after another, before or after it.
-    """
-    if not breaks:
-        return free_from + leg, []
-    for depart in [free_from, *(b[1] for b in breaks)]:
-        depart = max(depart, free_from)
-        if depart + leg <= deadline and not any(s < depart + leg and depart < e for s, e in breaks):
-            return depart + leg, breaks
-    limits = {b: _break_limits(person, b) for b in breaks}
-    for travel_first in (True, False):
-        moment = free_from + (leg if travel_first else 0)
-        packed = []
-        for brk in breaks:
-            earliest, latest_end = limits[brk]
-            begin = max(moment, earliest)
-            packed.append((begin, begin + brk[1] - brk[0]))
-            moment = begin + brk[1] - brk[0]
-            if moment > latest_end:
-                break
-        else:
-            arrival = free_from + leg if travel_first else moment + leg
-            if arrival <= deadline and moment <= deadline:
-                return arrival, packed
-    return free_from + leg, breaks  # the checker will reject this and the repair takes over
-
-
-def _break_limits(person: Staff, taken: tuple[int, int]) -> tuple[int, int]:
-    duration = taken[1] - taken[0]
-    for brk in person.breaks:
-        if brk.duration == duration and brk.earliest_start <= taken[0] and taken[1] <= brk.latest_end:
-            return max(brk.earliest_start, person.shift.start), min(brk.latest_end, person.latest_end)
-    return taken
-
-
-def _route_km(problem: Problem, travel: TravelMatrix, person: Staff, stops: list[Stop]) -> float | None:
-    if not travel.has_km:
-        return None
-    places = [problem.start_place(person)]
-    places += [problem.place_of_visit(problem.visit_by_id[s.visit]) for s in stops]
-    places.append(problem.end_place(person))
-    return sum(travel.km(a, b) or 0.0 for a, b in itertools.pairwise(places))
