@@ -51,13 +51,15 @@ from ahs_routing.times import format_clock, minutes_to_seconds, parse_clock, sec
 
 T = TypeVar("T")
 
-Clock = Annotated[str, Field(pattern=r"^\d{1,2}:[0-5]\d(:[0-5]\d)?$", examples=["08:30"])]
+# Patterns are published in the JSON Schema but checked by our own parsers, whose messages
+# name the value ("'8am' is not a time of day HH:MM") rather than a regular expression.
+Clock = Annotated[str, Field(json_schema_extra={"pattern": r"^\d{1,2}:[0-5]\d(:[0-5]\d)?$"}, examples=["08:30"])]
 Id = Annotated[str, Field(min_length=1)]
 Minutes = Annotated[float, Field(description="minutes")]
 
 
 class _Doc(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 # Problem document ----------------------------------------------------------------------
@@ -164,13 +166,26 @@ class ProblemDoc(_Doc):
     """One planning day (the contract's problem document)."""
 
     schema_version: Literal[1]
-    date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2026-11-23"])
+    date: str = Field(json_schema_extra={"pattern": r"^\d{4}-\d{2}-\d{2}$"}, examples=["2026-11-23"])
     base: BaseDoc
     policy: PolicyDoc = PolicyDoc()
     travel: TravelDoc = TravelDoc()
     staff: list[StaffDoc]
     patients: list[PatientDoc]
     visits: list[VisitDoc]
+
+
+class _ProblemHeaderDoc(_Doc):
+    """The problem document with its lists unparsed, so each item is validated on its own."""
+
+    schema_version: Literal[1]
+    date: str
+    base: BaseDoc
+    policy: PolicyDoc = PolicyDoc()
+    travel: TravelDoc = TravelDoc()
+    staff: list[Any]
+    patients: list[Any]
+    visits: list[Any]
 
 
 # Plan document -------------------------------------------------------------------------
@@ -266,6 +281,18 @@ def _parse_doc(model: type[T], data: Any) -> T:
         raise InputError(_validation_problems(error)) from None
 
 
+def _parse_items(problems: ProblemCollector, label: str, model: type[T], items: list[Any]) -> list[T | None]:
+    """Validate each item of a list on its own, so one bad item does not hide the others' faults."""
+    parsed: list[T | None] = []
+    for i, item in enumerate(items):
+        try:
+            parsed.append(_parse_doc(model, item))
+        except InputError as error:
+            problems.problems.extend(error.under(f"{label}[{i}]").problems)
+            parsed.append(None)
+    return parsed
+
+
 class _Reported(Exception):
     """A part failed and its problem is already recorded; skip whatever was built from it."""
 
@@ -293,10 +320,8 @@ def _location(doc: LocationDoc) -> Location:
 
 def _staff(doc: StaffDoc, path: str, problems: ProblemCollector) -> Staff | None:
     shift = _build(
-        problems,
-        f"{path}.shift",
-        lambda: Shift(_clock(problems, f"{path}.shift.start", doc.shift.start),
-                      _clock(problems, f"{path}.shift.end", doc.shift.end)),
+        problems, f"{path}.shift",
+        lambda: Shift(*_clocks(problems, f"{path}.shift", start=doc.shift.start, end=doc.shift.end)),
     )
     breaks = []
     for j, b in enumerate(doc.breaks):
@@ -329,16 +354,26 @@ def _staff(doc: StaffDoc, path: str, problems: ProblemCollector) -> Staff | None
     ))
 
 
+def _clocks(problems: ProblemCollector, path: str, **texts: str) -> list[int]:
+    """Parse several clock fields, recording every bad one before giving up."""
+    values, failed = [], False
+    for name, text in texts.items():
+        try:
+            values.append(_clock(problems, f"{path}.{name}", text))
+        except _Reported:
+            failed = True
+    if failed:
+        raise _Reported
+    return values
+
+
 def _break(problems: ProblemCollector, doc: BreakDoc, path: str) -> Break:
-    return Break(
-        _clock(problems, f"{path}.earliest_start", doc.earliest_start),
-        _clock(problems, f"{path}.latest_end", doc.latest_end),
-        minutes_to_seconds(doc.minutes),
-    )
+    start, end = _clocks(problems, path, earliest_start=doc.earliest_start, latest_end=doc.latest_end)
+    return Break(start, end, minutes_to_seconds(doc.minutes))
 
 
 def _window(problems: ProblemCollector, doc: WindowDoc, path: str) -> TimeWindow:
-    return TimeWindow(_clock(problems, f"{path}.start", doc.start), _clock(problems, f"{path}.end", doc.end))
+    return TimeWindow(*_clocks(problems, path, start=doc.start, end=doc.end))
 
 
 def _patient(doc: PatientDoc, path: str, problems: ProblemCollector) -> Patient | None:
@@ -406,17 +441,22 @@ def _travel(doc: TravelDoc) -> TravelModel:
 
 def problem_from_dict(data: Any) -> Problem:
     """Return the validated `Problem` for a contract problem document (a parsed JSON dict)."""
-    doc = _parse_doc(ProblemDoc, data)
+    if not isinstance(data, dict):
+        raise InputError(f"the problem document must be a JSON object, got {type(data).__name__}")
+    doc = _parse_doc(_ProblemHeaderDoc, data)
     problems = ProblemCollector()
+    staff_docs = _parse_items(problems, "staff", StaffDoc, doc.staff)
+    patient_docs = _parse_items(problems, "patients", PatientDoc, doc.patients)
+    visit_docs = _parse_items(problems, "visits", VisitDoc, doc.visits)
     date = _build(problems, "date", lambda: _date(doc.date))
     base = _build(problems, "base", lambda: Base(doc.base.id, _location(doc.base.location), doc.base.name or ""))
     policy = _build(problems, "policy", lambda: Policy(
         doc.policy.max_travel_minutes_from_base, doc.policy.max_patient_age_years
     ))
     travel = _build(problems, "travel", lambda: _travel(doc.travel))
-    staff = [_staff(s, f"staff[{i}]", problems) for i, s in enumerate(doc.staff)]
-    patients = [_patient(p, f"patients[{i}]", problems) for i, p in enumerate(doc.patients)]
-    visits = [_visit(v, f"visits[{i}]", problems) for i, v in enumerate(doc.visits)]
+    staff = [_staff(s, f"staff[{i}]", problems) for i, s in enumerate(staff_docs) if s is not None]
+    patients = [_patient(p, f"patients[{i}]", problems) for i, p in enumerate(patient_docs) if p is not None]
+    visits = [_visit(v, f"visits[{i}]", problems) for i, v in enumerate(visit_docs) if v is not None]
     problems.raise_if_any()
     assert date and base and policy and travel  # every failure above was recorded and raised
     return Problem(
@@ -563,6 +603,8 @@ def _km(value: float | None) -> float | None:
 
 def plan_from_dict(data: Any) -> Plan:
     """Return the `Plan` of a contract plan document (times parsed, nothing checked)."""
+    if not isinstance(data, dict):
+        raise InputError(f"the plan document must be a JSON object, got {type(data).__name__}")
     doc = _parse_doc(PlanDoc, data)
     problems = ProblemCollector()
 

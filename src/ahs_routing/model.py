@@ -61,11 +61,24 @@ def _require_id(value: str, path: str = "id") -> None:
     _require(isinstance(value, str) and value != "", path, f"id must be a non-empty string, got {value!r}")
 
 
+#: Longest duration the model accepts anywhere (a visit, overtime, a gap): two days.
+MAX_DURATION_SECONDS = 48 * 3600
+#: Largest demand or capacity: far above any real load, small enough for 64-bit arithmetic.
+MAX_LOAD = 1e9
+
+
+def _require_duration(value: int | None, path: str) -> None:
+    if value is None:
+        return
+    _require(0 <= value <= MAX_DURATION_SECONDS, path,
+             f"{value / 60:g} minutes must be between 0 and {MAX_DURATION_SECONDS // 60}")
+
+
 def _require_finite(value: float, path: str, minimum: float = 0.0) -> None:
     _require(
-        isinstance(value, int | float) and math.isfinite(value) and value >= minimum,
+        isinstance(value, int | float) and math.isfinite(value) and minimum <= value <= MAX_LOAD,
         path,
-        f"{value!r} must be a finite number >= {minimum:g}",
+        f"{value!r} must be a number from {minimum:g} to {MAX_LOAD:g}",
     )
 
 
@@ -161,6 +174,7 @@ class Break:
 
     def __post_init__(self) -> None:
         _require(self.duration > 0, "minutes", f"break length must be positive, got {self.duration / 60:g}")
+        _require_duration(self.duration, "minutes")
         _require(
             self.latest_end - self.earliest_start >= self.duration,
             "latest_end",
@@ -191,9 +205,8 @@ class Staff:
 
     def __post_init__(self) -> None:
         _require_id(self.id)
-        _require(self.overtime >= 0, "overtime_minutes", f"{self.overtime / 60:g} must be >= 0")
-        if self.max_travel is not None:
-            _require(self.max_travel >= 0, "max_travel_minutes", f"{self.max_travel / 60:g} must be >= 0")
+        _require_duration(self.overtime, "overtime_minutes")
+        _require_duration(self.max_travel, "max_travel_minutes")
         if self.capacity is not None:
             _require_finite(self.capacity, "capacity")
         latest = self.shift.end + self.overtime
@@ -230,7 +243,7 @@ class Patient:
         _require_id(self.id)
         if self.age_years is not None:
             _require_finite(self.age_years, "age_years")
-        _require(self.parking >= 0, "parking_minutes", f"{self.parking / 60:g} must be >= 0")
+        _require_duration(self.parking, "parking_minutes")
         both = set(self.preferred_staff) & self.excluded_staff
         _require(not both, "preferred_staff", f"{sorted(both)} are also in excluded_staff")
 
@@ -245,6 +258,9 @@ class After:
 
     def __post_init__(self) -> None:
         _require_id(self.visit, "visit")
+        _require(abs(self.min_gap) <= MAX_DURATION_SECONDS, "min_minutes",
+                 f"{self.min_gap / 60:g} is beyond {MAX_DURATION_SECONDS // 60} minutes")
+        _require_duration(self.max_gap, "max_minutes")
         if self.max_gap is not None:
             _require(
                 self.max_gap >= self.min_gap,
@@ -274,9 +290,9 @@ class Visit:
     def __post_init__(self) -> None:
         _require_id(self.id)
         _require_id(self.patient, "patient")
-        _require(self.late >= 0, "late_minutes", f"{self.late / 60:g} must be >= 0")
+        _require_duration(self.late, "late_minutes")
         _require(not self.late or bool(self.windows), "late_minutes", "a visit without windows cannot be late")
-        _require(self.duration >= 0, "duration_minutes", f"{self.duration / 60:g} must be >= 0")
+        _require_duration(self.duration, "duration_minutes")
         _require(
             isinstance(self.staff_count, int) and self.staff_count >= 1,
             "staff_count",

@@ -167,6 +167,11 @@ def great_circle_km(lat: FloatArray, lon: FloatArray) -> FloatArray:
 # The matrix provider ------------------------------------------------------------------------
 
 
+#: Matrix entries above this (a week) are taken as "no way there": no shift could drive them,
+#: and capping keeps every figure in 64-bit integers.
+UNREACHABLE_MINUTES = 7 * 24 * 60
+
+
 @dataclass(frozen=True, slots=True)
 class MatrixProvider:
     """Travel given by the caller as a matrix of minutes (and km) between named places."""
@@ -188,7 +193,7 @@ class MatrixProvider:
         if missing:
             raise InputError(f"travel.locations: missing {', '.join(map(repr, missing))}")
         rows = [index[p] for p in places]
-        seconds = [[minutes_to_seconds_up(self.minutes[r][c]) for c in rows] for r in rows]
+        seconds = [[minutes_to_seconds_up(min(self.minutes[r][c], UNREACHABLE_MINUTES)) for c in rows] for r in rows]
         km = None if self.km is None else [[self.km[r][c] for c in rows] for r in rows]
         return TravelMatrix(list(places), seconds, km)
 
