@@ -1,0 +1,198 @@
+"""Solve a home-care routing and scheduling instance (Mankowska et al. 2014 JSON schema).
+
+The JSON (``patients``, ``services``, ``caregivers``, ``central_offices``, ``distances``)
+becomes the library's `Problem`: the office is the base, each caregiver a `Staff` with
+their abilities as skills, each required service a `Visit` needing that skill. A patient
+with two services gets two visits on distinct staff, the second linked to the first with
+``after``: simultaneous = gap [0, 0], sequential = gap [min, max] minutes. Travel is the
+instance's distance matrix, in minutes (the library stores seconds, rounded up).
+
+Modes:
+- ``hard`` (mode 1): the contract's hard windows (service must start inside the window),
+  travel only. A plan that serves everyone is also a valid solution of the literature's
+  problem with no lateness, so its literature cost is travel / 3 and the gap to the
+  best-known cost is meaningful (an upper bound on what mode 2 would give).
+- ``literature`` (mode 2): (travel + total lateness + max lateness) / 3 with soft window
+  ends. Not supported yet: the library has no objective term for the maximum lateness.
+
+    python benchmarks/hhcrsp.py INSTANCE.json[.gz] --seconds 30 [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import gzip
+import itertools
+import json
+import math
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ahs_routing import (
+    After,
+    Base,
+    Location,
+    Patient,
+    Plan,
+    Policy,
+    Problem,
+    Shift,
+    SolveOptions,
+    Staff,
+    TimeWindow,
+    TravelModel,
+    Visit,
+    check_plan,
+    solve_with_stats,
+)
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "hhc"
+MINUTE = 60
+MODES = ("hard", "literature")
+
+
+class UnsupportedMode(Exception):
+    """The requested objective needs a solver feature that does not exist yet."""
+
+
+def read_json(path: str | Path) -> dict[str, Any]:
+    """Return the instance JSON (plain or gzip-compressed)."""
+    raw = Path(path).read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    data: dict[str, Any] = json.loads(raw)
+    return data
+
+
+def visit_id(patient: str, k: int) -> str:
+    """Return the id of a patient's k-th service (0-based)."""
+    return f"{patient}#{k + 1}"
+
+
+def to_problem(data: dict[str, Any], mode: str = "hard") -> Problem:
+    """Return the library's `Problem` for an HHCRSP instance in the given mode."""
+    if mode == "literature":
+        raise UnsupportedMode(
+            "mode 2 (literature objective: travel + total lateness + max lateness, soft window ends) "
+            "is not yet supported: the solver has no max-lateness objective term")
+    if mode != "hard":
+        raise ValueError(f"unknown mode {mode!r}; expected one of {MODES}")
+    office = data["central_offices"][0]
+    base = Base(str(office["id"]), Location(0.0, 0.0))
+    patients_data = data["patients"]
+    # No shift is given: the day ends when the last visit could end and its trip home is driven.
+    horizon = math.ceil(max(
+        float(p["time_window"][1]) + max(float(s["duration"]) for s in p["required_caregivers"])
+        for p in patients_data
+    ) + max(max(row) for row in data["distances"])) + 1
+    shift = Shift(0, horizon * MINUTE)
+    staff = tuple(Staff(str(c["id"]), shift, skills=frozenset(c["abilities"])) for c in data["caregivers"])
+    patients = tuple(Patient(str(p["id"]), Location(0.0, 0.0)) for p in patients_data)
+    visits: list[Visit] = []
+    for p in patients_data:
+        window = (TimeWindow(_seconds(p["time_window"][0]), _seconds(p["time_window"][1])),)
+        sync = p.get("synchronization") or {}
+        for k, need in enumerate(p["required_caregivers"]):
+            after = None
+            if k > 0:
+                low, high = (0.0, 0.0) if sync.get("type") == "simultaneous" else sync.get("distance", (0.0, None))
+                after = After(visit_id(p["id"], k - 1), _seconds(low), None if high is None else _seconds(high))
+            visits.append(Visit(visit_id(p["id"], k), str(p["id"]), duration=_seconds(need["duration"]),
+                                windows=window, skills=frozenset({need["service"]}), after=after))
+    names = (base.id, *(str(p["id"]) for p in patients_data))
+    travel = TravelModel(provider="matrix", locations=names,
+                         minutes=tuple(tuple(float(v) for v in row) for row in data["distances"]))
+    return Problem(dt.date(2026, 1, 5), base, staff, patients, tuple(visits), policy=Policy(None, None),
+                   travel=travel)
+
+
+def _seconds(minutes: float) -> int:
+    # Windows and gaps are whole minutes in Mankowska; round so that float noise cannot shift them.
+    return round(float(minutes) * MINUTE)
+
+
+def plan_travel(data: dict[str, Any], plan: Plan) -> float:
+    """Return the real-valued travel time (minutes) of a plan over the instance's matrix."""
+    index = {name: i for i, name in enumerate([data["central_offices"][0]["id"],
+                                               *(p["id"] for p in data["patients"])])}
+    office = data["central_offices"][0]["id"]
+    total = 0.0
+    for route in plan.routes:
+        path = [office, *(s.patient for s in route.stops), office]
+        total += sum(float(data["distances"][index[a]][index[b]]) for a, b in itertools.pairwise(path))
+    return total
+
+
+def best_known(name: str) -> float | None:
+    """Return the best-known literature cost of an instance by file stem or short name (A1...)."""
+    for table in SHARED.glob("*/BKS.csv"):
+        with table.open() as handle:
+            for row in csv.DictReader(handle):
+                if name in (row.get("instance"), row.get("file")) and row.get("bks"):
+                    return float(row["bks"])
+    return None
+
+
+def instance_name(path: str | Path) -> str:
+    """Return an instance's file stem without .json/.gz."""
+    name = Path(path).name
+    for suffix in (".gz", ".json"):
+        name = name.removesuffix(suffix)
+    return name
+
+
+def solve_file(path: str | Path, seconds: float, seed: int = 1, mode: str = "hard") -> dict[str, object]:
+    """Return the benchmark row of one instance: served visits, travel, literature cost, gap, checker."""
+    started = time.monotonic()
+    data = read_json(path)
+    problem = to_problem(data, mode)
+    plan, stats = solve_with_stats(problem, SolveOptions(time_limit=seconds, seed=seed, patience=None))
+    violations = check_plan(problem, plan)
+    travel = plan_travel(data, plan)
+    name = instance_name(path)
+    bks = best_known(name)
+    complete = not plan.unassigned
+    cost = travel / 3.0
+    return {
+        "instance": name,
+        "mode": mode,
+        "visits": len(problem.visits),
+        "unassigned": len(plan.unassigned),
+        "travel": round(travel, 3),
+        "cost": round(cost, 3) if complete else None,
+        "bks": bks,
+        "gap": round(100.0 * (cost - bks) / bks, 2) if complete and bks else None,
+        "checker": [str(v) for v in violations[:3]],
+        "first_plan_seconds": stats.first_solution_seconds,
+        "seconds": round(time.monotonic() - started, 2),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Solve one instance and print its row; exit 2 for an unsupported mode, 1 for an invalid plan."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("file")
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--mode", choices=MODES, default="hard")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    try:
+        row = solve_file(args.file, args.seconds, args.seed, args.mode)
+    except UnsupportedMode as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(row))
+    else:
+        print(" ".join(f"{k}={v}" for k, v in row.items()))
+    return 1 if row["checker"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
