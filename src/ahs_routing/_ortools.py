@@ -166,13 +166,20 @@ def search(
             copies[visit.id].append(len(nodes))
             nodes.append(_Node(visit, place, on_site))
     n_visit_nodes = len(nodes)
-    starts = [n_visit_nodes + 2 * v for v in range(len(staff))]
-    ends = [n_visit_nodes + 2 * v + 1 for v in range(len(staff))]
     places: list[int] = [n.place for n in nodes]
     service: list[int] = [n.service for n in nodes]
+    # One depot node per distinct start or end place, shared by everyone who starts or ends
+    # there: staff with the same depots then form one vehicle class, which OR-Tools treats as
+    # interchangeable. A node per staff member instead cost 3% on Solomon C101 (852.6 vs 827.3).
+    depot_of: dict[str, int] = {}
     for person in staff:
-        places += [travel.index(problem.start_place(person)), travel.index(problem.end_place(person))]
-        service += [0, 0]
+        for place_id in (problem.start_place(person), problem.end_place(person)):
+            if place_id not in depot_of:
+                depot_of[place_id] = len(places)
+                places.append(travel.index(place_id))
+                service.append(0)
+    starts = [depot_of[problem.start_place(p)] for p in staff]
+    ends = [depot_of[problem.end_place(p)] for p in staff]
 
     horizon = max(p.latest_end for p in staff)
     seconds = travel.seconds_array()
@@ -180,12 +187,7 @@ def search(
     # A trip longer than the whole horizon can never be driven; capping it changes nothing
     # in the model and keeps every cost bound (and so the priority penalties) within 64 bits.
     travel_nodes = np.minimum(seconds[np.ix_(place_array, place_array)], horizon + 1)
-    # A route never enters a start node nor leaves an end node; zero those arcs so the
-    # matrix stays small and no bound below counts them.
-    travel_nodes[:, starts] = 0
-    travel_nodes[ends, :] = 0
     time_nodes = travel_nodes + np.array(service, dtype=np.int64)[:, None]
-    time_nodes[ends, :] = 0
 
     manager = pywrapcp.RoutingIndexManager(len(places), len(staff), starts, ends)
     routing = pywrapcp.RoutingModel(manager)
@@ -250,7 +252,9 @@ def search(
             for node_id in node_ids:
                 routing.VehicleVar(manager.NodeToIndex(node_id)).SetValues([-1, *allowed])
 
-    worst_cost = (int(travel_nodes.max(axis=0).sum())
+    # Every visit node is entered once and every route ends once: a bound on all travel.
+    incoming = travel_nodes.max(axis=0)
+    worst_cost = (int(incoming[:n_visit_nodes].sum()) + sum(int(incoming[e]) for e in ends)
                   + settings.overtime_weight * sum(p.overtime for p in staff)
                   + _stranger_total(nodes, preferences.stranger_cost)
                   + preferences.lateness_weight * sum(n.visit.late for n in nodes)
