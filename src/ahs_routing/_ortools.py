@@ -63,6 +63,7 @@ class SearchSettings:
     first_solution: str
     metaheuristic: str
     overtime_weight: int
+    gls_lambda: float = 0.1
     solution_limit: int | None = None
     patience: int | None = None
     log_search: bool = False
@@ -273,6 +274,7 @@ def search(
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = FIRST_SOLUTION_STRATEGIES[settings.first_solution]
     params.local_search_metaheuristic = METAHEURISTICS[settings.metaheuristic]
+    params.guided_local_search_lambda_coefficient = settings.gls_lambda
     remaining = max(0.05, settings.time_limit - (time.monotonic() - started))
     params.time_limit.FromMilliseconds(int(remaining * 1000))
     if settings.solution_limit is not None:
