@@ -373,3 +373,31 @@ def test_two_workers_give_a_valid_reproducible_plan() -> None:
     first, second = solved(problem, options), solved(problem, options)
     assert first == second
     assert first.kpis.visits_served == 16
+
+
+def _plain_day(breaks: bool) -> Problem:
+    from ahs_routing import Break
+
+    lunch = (Break(hm("11:00"), hm("13:00"), minutes(30)),) if breaks else ()
+    positions = {f"p{i}": float(5 + (i * 7) % 35) for i in range(14)}
+    return day([nurse(f"n{i}", breaks=lunch) for i in range(3)], [patient(p) for p in positions],
+               [visit(f"v{i}", f"p{i}", 30, [("08:00", "15:00")]) for i in range(14)], positions)
+
+
+def test_pyvrp_warm_starts_days_it_expresses_exactly() -> None:
+    """A day without breaks, teams, links or restrictions is warm-started by PyVRP and still checked."""
+    pytest.importorskip("pyvrp")
+    problem = _plain_day(breaks=False)
+    plan, stats = solve_with_stats(problem, SolveOptions(time_limit=2.0))
+    assert stats.warm_started
+    assert check_plan(problem, plan) == [] and plan.kpis.visits_served == 14
+
+
+def test_no_pyvrp_warm_start_when_staff_have_breaks() -> None:
+    """PyVRP has no breaks, so a day with them is planned by OR-Tools alone."""
+    problem = _plain_day(breaks=True)
+    plan, stats = solve_with_stats(problem, SolveOptions(time_limit=1.0))
+    assert not stats.warm_started
+    assert check_plan(problem, plan) == []
+    off = solve_with_stats(_plain_day(breaks=False), SolveOptions(time_limit=1.0, warm_start="none"))[1]
+    assert not off.warm_started

@@ -16,12 +16,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from ahs_routing import _ortools
+from ahs_routing import _ortools, _pyvrp
 from ahs_routing.checker import check_plan
 from ahs_routing.diagnosis import diagnose
 from ahs_routing.eligibility import ineligible_patients
 from ahs_routing.kpis import compute_kpis, plan_status
-from ahs_routing.model import Problem
+from ahs_routing.model import Priority, Problem
 from ahs_routing.plan import Plan, Route, Unassigned, UnassignedReason
 from ahs_routing.times import SECONDS_PER_MINUTE
 from ahs_routing.timing import RouteSketch, realise_route, retime_route
@@ -46,6 +46,10 @@ ProgressCallback = Callable[[float, int, int], None]
 #: solutions on Solomon days; 0.5 gave a mean gap of 2.5% over 12 instances at 10 s against
 #: 3.3% (benchmarks/RESULTS.md).
 DEFAULT_GLS_LAMBDA = 0.5
+
+#: "auto": on days PyVRP expresses exactly (no breaks, teams, links, restrictions, ...) and when
+#: pyvrp is installed, its plan for the first `warm_start_share` of the time warm-starts OR-Tools.
+WARM_STARTS = ("auto", "none")
 
 #: Accepted solutions without a new best after which the search stops (see SolveOptions).
 DEFAULT_PATIENCE = 30
@@ -75,6 +79,8 @@ class SolveOptions:
     lateness_weight: int = DEFAULT_LATENESS_WEIGHT
     balance_weight: int = 0
     workers: int = 1
+    warm_start: str = "auto"
+    warm_start_share: float = 0.5
     log_search: bool = False
 
     def __post_init__(self) -> None:
@@ -93,6 +99,12 @@ class SolveOptions:
                 f"unknown metaheuristic {self.metaheuristic!r}; choose from " + ", ".join(_ortools.METAHEURISTICS),
                 path="metaheuristic",
             )
+        if self.warm_start not in WARM_STARTS:
+            raise InputError(f"warm_start must be one of {', '.join(WARM_STARTS)}, got {self.warm_start!r}",
+                             path="warm_start")
+        if not 0 < self.warm_start_share < 1:
+            raise InputError(f"warm_start_share must be between 0 and 1, got {self.warm_start_share!r}",
+                             path="warm_start_share")
         if not (isinstance(self.workers, int) and self.workers >= 1):
             raise InputError(f"workers must be a whole number >= 1, got {self.workers!r}", path="workers")
         for name in ("patience", "solution_limit"):
@@ -134,6 +146,7 @@ class SolveStats:
     repaired_visits: int
     solutions: int = 0
     stopped_by: str = "nothing_to_solve"
+    warm_started: bool = False
 
 
 def solve(
@@ -174,6 +187,7 @@ def solve_with_stats(
 
     days: dict[str, _ortools.StaffDay] = {}
     outcome = None
+    warm = None
     if candidates:
         settings = _ortools.SearchSettings(
             time_limit=max(0.05, options.time_limit - (time.monotonic() - started)),
@@ -186,10 +200,14 @@ def solve_with_stats(
             patience=options.patience,
             log_search=options.log_search,
         )
-        outcome = _search_portfolio(
-            problem, matrix, {v: c.staff for v, c in candidates.items()}, settings,
-            _preferences(problem, options, hints or SolveHints()), options.workers, progress,
-        )
+        staff_of = {v: c.staff for v, c in candidates.items()}
+        preferences = _preferences(problem, options, hints or SolveHints())
+        if options.warm_start == "auto" and not preferences.initial_routes:
+            warm = _pyvrp_warm_start(problem, matrix, staff_of, options, started)
+            if warm:
+                preferences = replace(preferences, initial_routes=warm)
+                settings = replace(settings, time_limit=max(0.05, options.time_limit - (time.monotonic() - started)))
+        outcome = _search_portfolio(problem, matrix, staff_of, settings, preferences, options.workers, progress)
         days = outcome.days
         for visit_id in sorted(outcome.dropped):
             unserved[visit_id] = Unassigned(
@@ -212,10 +230,35 @@ def solve_with_stats(
         repaired_visits=repaired,
         solutions=outcome.solutions if outcome else 0,
         stopped_by=outcome.stopped_by if outcome else "nothing_to_solve",
+        warm_started=bool(warm),
     )
     log.info("plan %s: %d of %d visits served in %.1fs", plan.status.value,
              plan.kpis.visits_served, plan.kpis.visits, stats.seconds)
     return plan, stats
+
+
+def _pyvrp_warm_start(
+    problem: Problem, travel: TravelMatrix, candidates: Mapping[str, Sequence[str]], options: SolveOptions,
+    started: float,
+) -> dict[str, list[str]] | None:
+    """Return PyVRP's routes for a day it expresses exactly, or None (not installed, or another kind of day)."""
+    if not _pyvrp.available():
+        return None
+    reason = _pyvrp.why_not(problem, candidates)
+    if reason is not None:
+        log.debug("no PyVRP warm start: %s", reason)
+        return None
+    counts: dict[Priority, int] = {}
+    for visit in problem.visits:
+        if visit.id in candidates:
+            counts[visit.priority] = counts.get(visit.priority, 0) + 1
+    worst = int(travel.seconds_array().max()) * (len(candidates) + 2 * len(problem.staff))
+    worst += options.overtime_weight * sum(p.overtime for p in problem.staff)
+    penalties = _ortools.drop_penalties(counts, worst)
+    seconds = max(0.05, options.time_limit * options.warm_start_share - (time.monotonic() - started))
+    routes = _pyvrp.warm_start(problem, travel, candidates, penalties, seconds, options.seed, options.overtime_weight)
+    log.info("PyVRP warm start: %s", "found a plan" if routes else "nothing feasible")
+    return routes
 
 
 #: First-solution heuristics the extra searches of a portfolio start from, in turn.
