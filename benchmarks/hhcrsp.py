@@ -173,25 +173,58 @@ def solve_file(path: str | Path, seconds: float, seed: int = 1, mode: str = "har
     }
 
 
+def family_of(name: str) -> str:
+    """Return the Mankowska family letter (A-G) of a file stem, or the stem itself."""
+    sizes = {"10": "A", "25": "B", "50": "C", "75": "D", "100": "E", "200": "F", "300": "G"}
+    parts = name.split("_")
+    return sizes.get(parts[-2], name) if name.startswith("Instanz") and len(parts) >= 2 else name
+
+
+def table(rows: Sequence[dict[str, object]]) -> str:
+    """Return a Markdown table of rows and the mean gap per family (only complete plans count)."""
+    lines = ["| instance | family | visits | unassigned | travel | cost = travel/3 | BKS | gap % | checker |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        gap = "" if r["gap"] is None else f"{r['gap']:.2f}"
+        lines.append(f"| {r['instance']} | {family_of(str(r['instance']))} | {r['visits']} | {r['unassigned']} | "
+                     f"{r['travel']} | {r['cost'] or ''} | {r['bks'] or ''} | {gap} | "
+                     f"{'ok' if not r['checker'] else 'VIOLATIONS'} |")
+    families: dict[str, list[dict[str, object]]] = {}
+    for r in rows:
+        families.setdefault(family_of(str(r["instance"])), []).append(r)
+    lines += ["", "| family | instances | complete plans | mean gap % (complete plans) |", "|---|---|---|---|"]
+    for family, group in sorted(families.items()):
+        gaps = [float(r["gap"]) for r in group if r["gap"] is not None]  # type: ignore[arg-type]
+        mean = f"{sum(gaps) / len(gaps):.2f}" if gaps else ""
+        lines.append(f"| {family} | {len(group)} | {len(gaps)} | {mean} |")
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Solve one instance and print its row; exit 2 for an unsupported mode, 1 for an invalid plan."""
+    """Solve instances and print one row each (then a table for several); exit 2 for an unsupported mode."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("file")
+    parser.add_argument("files", nargs="+")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--mode", choices=MODES, default="hard")
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--json", action="store_true", help="one JSON line per instance")
+    parser.add_argument("--out", type=Path, default=None, help="append JSON lines here too")
     args = parser.parse_args(argv)
-    try:
-        row = solve_file(args.file, args.seconds, args.seed, args.mode)
-    except UnsupportedMode as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps(row))
-    else:
-        print(" ".join(f"{k}={v}" for k, v in row.items()))
-    return 1 if row["checker"] else 0
+    rows = []
+    for path in args.files:
+        try:
+            row = solve_file(path, args.seconds, args.seed, args.mode)
+        except UnsupportedMode as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        rows.append(row)
+        if args.out is not None:
+            with args.out.open("a") as handle:
+                handle.write(json.dumps(row) + "\n")
+        print(json.dumps(row) if args.json else " ".join(f"{k}={v}" for k, v in row.items()), flush=True)
+    if len(rows) > 1:
+        print(table(rows))
+    return 1 if any(r["checker"] for r in rows) else 0
 
 
 if __name__ == "__main__":

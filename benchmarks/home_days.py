@@ -49,7 +49,8 @@ CENTRES = (
 )
 
 
-def generate_day(visits: int, seed: int = 1, staff: int | None = None) -> Problem:
+def generate_day(visits: int, seed: int = 1, staff: int | None = None, breaks: bool = True,
+                 teams: bool = True) -> Problem:
     """Return a reproducible home-care day with `visits` visits (one per patient)."""
     rng = random.Random(seed)
     base = Base("base", Location(63.4210, 10.3880), name="St. Olavs hospital")
@@ -58,7 +59,7 @@ def generate_day(visits: int, seed: int = 1, staff: int | None = None) -> Proble
     for k in range(count):
         skills = frozenset({"nurse"} | ({"iv"} if k % 3 == 0 else set()))
         team.append(Staff(f"s{k + 1}", Shift(8 * HOUR, 16 * HOUR), skills=skills,
-                          breaks=(Break(11 * HOUR, 13 * HOUR, 30 * MINUTE),)))
+                          breaks=(Break(11 * HOUR, 13 * HOUR, 30 * MINUTE),) if breaks else ()))
     patients, day = [], []
     for i in range(visits):
         lat, lon = _home(rng)
@@ -70,7 +71,7 @@ def generate_day(visits: int, seed: int = 1, staff: int | None = None) -> Proble
             windows = (TimeWindow(start, start + 2 * HOUR),)
         day.append(Visit(f"v{i + 1}", pid, duration=rng.choice((15, 20, 30, 30, 45, 60)) * MINUTE,
                          windows=windows, skills=frozenset({"iv"}) if rng.random() < 0.1 else frozenset(),
-                         staff_count=2 if rng.random() < 0.03 else 1))
+                         staff_count=2 if rng.random() < 0.03 and teams else 1))
     return Problem(dt.date(2026, 3, 2), base, tuple(team), tuple(patients), tuple(day))
 
 
@@ -84,10 +85,11 @@ def _home(rng: random.Random) -> tuple[float, float]:
     return rng.gauss(lat, spread), rng.gauss(lon, spread * 2.2)
 
 
-def measure(visits: int, budgets: Sequence[float], seed: int = 1) -> dict[str, object]:
+def measure(visits: int, budgets: Sequence[float], seed: int = 1, breaks: bool = True,
+            teams: bool = True) -> dict[str, object]:
     """Return, for one size: time to first plan, then travel and served visits per budget."""
-    problem = generate_day(visits, seed)
-    row: dict[str, object] = {"visits": visits, "staff": len(problem.staff), "runs": []}
+    problem = generate_day(visits, seed, breaks=breaks, teams=teams)
+    row: dict[str, object] = {"visits": visits, "staff": len(problem.staff), "breaks": breaks, "teams": teams}
     runs: list[dict[str, object]] = []
     for budget in budgets:
         first: list[float] = []
@@ -117,21 +119,45 @@ def measure(visits: int, budgets: Sequence[float], seed: int = 1) -> dict[str, o
     return row
 
 
+def table(rows: Sequence[dict[str, object]]) -> str:
+    """Return a Markdown table: per size and budget, first-plan time, served visits, travel, checker."""
+    lines = ["| visits | staff | breaks, teams | budget s | first plan s | served | travel min | staff used | "
+             "checker | peak RSS MB |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        extras = "yes" if row.get("breaks", True) and row.get("teams", True) else (
+            f"breaks {'yes' if row.get('breaks', True) else 'no'}, teams {'yes' if row.get('teams', True) else 'no'}")
+        for run in row["runs"]:  # type: ignore[attr-defined]
+            first = "none" if run["first_plan_seconds"] is None or not run["served"] else run["first_plan_seconds"]
+            lines.append(f"| {row['visits']} | {row['staff']} | {extras} | {run['budget']:g} | {first} | "
+                         f"{run['served']}/{run['of']} | {run['travel_minutes']} | {run['staff_used']} | "
+                         f"{'ok' if not run['checker_violations'] else run['checker_violations']} | "
+                         f"{row['peak_rss_mb']} |")
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Measure each size in its own process and print one JSON line per size."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sizes", type=int, nargs="+", default=[30, 100, 300, 1000])
     parser.add_argument("--budgets", type=float, nargs="+", default=[1, 5, 10, 30, 60])
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-breaks", action="store_true", help="staff without the 30-minute break")
+    parser.add_argument("--no-teams", action="store_true", help="no visits for two staff")
     parser.add_argument("--inline", action="store_true", help="measure in this process (one size)")
+    parser.add_argument("--report", type=Path, default=None, help="print the table of a JSON-lines file and stop")
     args = parser.parse_args(argv)
+    if args.report is not None:
+        print(table([json.loads(line) for line in args.report.read_text().splitlines() if line.strip()]))
+        return 0
     if args.inline:
         for size in args.sizes:
-            print(json.dumps(measure(size, args.budgets, args.seed)), flush=True)
+            row = measure(size, args.budgets, args.seed, not args.no_breaks, not args.no_teams)
+            print(json.dumps(row), flush=True)
         return 0
+    flags = [flag for flag, on in (("--no-breaks", args.no_breaks), ("--no-teams", args.no_teams)) if on]
     for size in args.sizes:
         subprocess.run([sys.executable, str(Path(__file__).resolve()), "--inline", "--sizes", str(size),
-                        "--seed", str(args.seed), "--budgets", *map(str, args.budgets)], check=True)
+                        "--seed", str(args.seed), "--budgets", *map(str, args.budgets), *flags], check=True)
     return 0
 
 

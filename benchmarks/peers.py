@@ -122,9 +122,30 @@ def solve_vroom(instance: Instance, seconds: float, exploration: int = 5) -> Row
                          time.monotonic() - started, unassigned=instance.customers - served)
 
 
+def solve_pyvrp_then_ahs(instance: Instance, seconds: float, seed: int = 1, share: float = 0.5) -> Row:
+    """Return the row of ahs_routing warm-started from PyVRP's best after `share` of the budget."""
+    from vrptw import customer_id, routes_of, to_problem
+
+    from ahs_routing import check_plan
+    from ahs_routing.solver import SolveHints, SolveOptions, solve_with_stats
+
+    started = time.monotonic()
+    first = solve_pyvrp(instance, seconds * share, seed)
+    warm = first.get("routes") or []
+    problem = to_problem(instance)
+    hints = SolveHints(initial_routes={f"v{k + 1}": [customer_id(c) for c in route]
+                                       for k, route in enumerate(warm)})  # type: ignore[union-attr]
+    remaining = max(0.1, seconds - (time.monotonic() - started))
+    plan, _ = solve_with_stats(problem, SolveOptions(time_limit=remaining, seed=seed, patience=None), hints=hints)
+    return result_record(instance, "pyvrp+ahs", routes_of(plan), time.monotonic() - started,
+                         checker=[str(v) for v in check_plan(problem, plan)[:3]],
+                         warm_distance=first.get("distance"), unassigned=len(plan.unassigned))
+
+
 PEERS: dict[str, Callable[[Instance, float, int], Row]] = {
     "ortools-pca": lambda inst, s, seed: solve_ortools(inst, s, "path_cheapest_arc", seed),
     "ortools-pci": lambda inst, s, seed: solve_ortools(inst, s, "parallel_cheapest_insertion", seed),
     "pyvrp": solve_pyvrp,
     "vroom-x5": lambda inst, s, seed: solve_vroom(inst, s, 5),
+    "pyvrp+ahs": solve_pyvrp_then_ahs,
 }

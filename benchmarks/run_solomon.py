@@ -32,6 +32,8 @@ PEERS12 = ("C101", "C201", "C205", "R101", "R105", "R108", "R201", "R205", "RC10
 SETS = {
     "peers12": [SOLOMON / f"{name}.txt" for name in PEERS12],
     "solomon56": sorted(SOLOMON.glob("*.txt")),
+    # Evaluation only (README of the shared data): the four PEERS.md instances, never tuned on.
+    "gh4": [SHARED / "gh" / "instances" / f"{name}.txt" for name in ("c1_2_1", "r1_2_1", "rc2_2_1", "rc1_4_1")],
 }
 
 Row = dict[str, object]
@@ -77,7 +79,7 @@ def table(rows: Sequence[Row], solvers: Sequence[str]) -> str:
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     means, solved, ratios = [], [], []
     best_peer = {name: min((float(r["distance"]) for (i, s), r in by.items()  # type: ignore[arg-type]
-                            if i == name and r.get("feasible") and not s.startswith("ahs")), default=None)
+                            if i == name and r.get("feasible") and "ahs" not in s), default=None)
                  for name in instances}
     for solver in solvers:
         ok = [by[(n, solver)] for n in instances if (n, solver) in by and by[(n, solver)].get("feasible")]
@@ -121,10 +123,11 @@ def solver_version() -> str:
     return f"ahs_routing {ahs_routing.__version__} from {Path(ahs_routing.__file__).parent} (repository HEAD {head})"
 
 
-def write_table(name: str, body: str, command: str) -> None:
+def write_table(name: str, body: str, command: str, rows_file: Path) -> None:
     """Put a table into RESULTS.md between its markers (hand-written notes stay untouched)."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    block = (f"<!-- table:{name} -->\nMeasured {stamp} on {machine()}.\n{solver_version()}.\n"
+    block = (f"<!-- table:{name} -->\nTable written {stamp} from `{rows_file.relative_to(HERE.parent)}` "
+             f"(rows as measured) on {machine()}.\nAt writing: {solver_version()}.\n"
              f"Command: `{command}`\n"
              f"Cells: gap % to bks.csv (vehicles); DIMACS convention for every solver.\n\n{body}\n"
              f"<!-- /table:{name} -->")
@@ -168,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(body)
     if args.table:
         command = "python benchmarks/run_solomon.py " + " ".join(argv if argv is not None else sys.argv[1:])
-        write_table(args.table, body, command)
+        write_table(args.table, body, command, out)
     return 0
 
 
