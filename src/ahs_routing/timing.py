@@ -43,11 +43,14 @@ def realise_route(problem: Problem, travel: TravelMatrix, person: Staff, day: Ro
     placed_breaks: list[tuple[int, int]] = []
     total = 0
     pending = list(breaks)
-    if day.visits and not any(b[0] < day.visits[0][1] for b in breaks):
-        # Nobody wants to wait at the first door: leave as late as the first visit allows.
-        first = problem.visit_by_id[day.visits[0][0]]
-        leg = travel.seconds(place, problem.place_of_visit(first))
-        free_from = max(free_from, day.visits[0][1] - leg)
+    if day.visits:
+        # Nobody wants to wait at the first door: leave as late as the first visit allows,
+        # unless a break would then fall on the road (a break before leaving is taken at base).
+        first_visit, first_start = day.visits[0]
+        leg = travel.seconds(place, problem.place_of_visit(problem.visit_by_id[first_visit]))
+        latest = first_start - leg
+        if latest > free_from and not any(s < first_start and e > latest for s, e in breaks):
+            free_from = latest
     departure = free_from
     for visit_id, start in day.visits:
         visit = problem.visit_by_id[visit_id]
