@@ -50,7 +50,8 @@ from ahs_routing.plan import (
     Unassigned,
     UnassignedReason,
 )
-from ahs_routing.solver import SolveOptions, SolveStats, solve, solve_with_stats
+from ahs_routing.solver import SolveHints, SolveOptions, SolveStats, solve, solve_with_stats
+from ahs_routing.tables import plan_to_frame, problem_from_tables, problem_to_tables, unassigned_to_frame
 from ahs_routing.travel import GeodesicProvider, MatrixProvider, TravelMatrix, TravelProvider, travel_matrix
 
 __version__ = "0.1.0"
@@ -78,6 +79,7 @@ __all__ = [
     "Problem",
     "Route",
     "Shift",
+    "SolveHints",
     "SolveOptions",
     "SolveStats",
     "Staff",
@@ -96,11 +98,15 @@ __all__ = [
     "json_schemas",
     "plan_from_dict",
     "plan_to_dict",
+    "plan_to_frame",
     "problem_from_dict",
+    "problem_from_tables",
     "problem_to_dict",
+    "problem_to_tables",
     "read_plan",
     "read_problem",
     "solve",
     "solve_with_stats",
     "travel_matrix",
+    "unassigned_to_frame",
 ]
