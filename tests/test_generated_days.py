@@ -1,0 +1,36 @@
+"""Generated days from 10 to 300 visits: always a checked plan, within the time limit plus 10%."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from ahs_routing import SolveOptions, check_plan, solve_with_stats, travel_matrix
+from ahs_routing.scenarios import generate_day
+
+LIMIT = 2.0
+
+
+@pytest.mark.parametrize(("visits", "seed"), [(10, 1), (30, 2), (100, 3), (300, 4)])
+def test_generated_day_gives_a_checked_plan_within_the_time_limit(visits: int, seed: int) -> None:
+    """Breaks, skills, windows and team visits included; the clock covers travel, model and plan."""
+    problem = generate_day(visits, seed)
+    started = time.monotonic()
+    plan, stats = solve_with_stats(problem, SolveOptions(time_limit=LIMIT, seed=seed))
+    elapsed = time.monotonic() - started
+    assert elapsed <= LIMIT * 1.1, f"{visits} visits took {elapsed:.2f} s for a {LIMIT} s limit"
+    assert check_plan(problem, plan, travel_matrix(problem)) == []
+    assert plan.kpis.visits == visits
+    assert plan.kpis.visits_served >= 0.95 * visits, stats
+
+
+def test_tight_day_with_too_few_staff_still_gives_a_checked_plan() -> None:
+    """Two staff for 100 visits: most go unassigned as capacity, the plan is still valid and on time."""
+    problem = generate_day(100, seed=5, staff=2)
+    started = time.monotonic()
+    plan, _ = solve_with_stats(problem, SolveOptions(time_limit=LIMIT, seed=5))
+    assert time.monotonic() - started <= LIMIT * 1.1
+    assert check_plan(problem, plan) == []
+    assert plan.unassigned and all(u.reason.value in {"capacity", "no_qualified", "unreachable_in_shift",
+                                                         "linked_visit_unserved"} for u in plan.unassigned)
