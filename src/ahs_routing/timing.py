@@ -11,7 +11,7 @@ which happens when OR-Tools lets a break interrupt a drive.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ahs_routing.model import Break, Problem, Staff, Visit, start_ranges
@@ -138,13 +138,21 @@ _AT_THE_DOOR = "at the door"  # after the trip to visit i, before it starts
 # 2*n is before the trip home and 2*n+1 after it.
 
 
-def retime_route(problem: Problem, travel: TravelMatrix, person: Staff, visit_ids: Sequence[str]) -> Route | None:
+def retime_route(
+    problem: Problem,
+    travel: TravelMatrix,
+    person: Staff,
+    visit_ids: Sequence[str],
+    changed: Mapping[str, Visit] | None = None,
+) -> Route | None:
     """Return the route serving `visit_ids` in this order at the earliest valid times, or None.
 
     Every way of placing the breaks into the route's slots is tried (breaks keep the order
-    of their windows); the placement that gets the staff member home first wins.
+    of their windows); the placement that gets the staff member home first wins. `changed`
+    replaces some visits by variants (other windows) without building a new problem.
     """
-    visits = [problem.visit_by_id[v] for v in visit_ids]
+    changed = changed or {}
+    visits = [changed.get(v) or problem.visit_by_id[v] for v in visit_ids]
     places = [problem.start_place(person), *(problem.place_of_visit(v) for v in visits), problem.end_place(person)]
     legs = [travel.seconds(a, b) for a, b in itertools.pairwise(places)]
     breaks = sorted(person.breaks, key=lambda b: (b.earliest_start, b.latest_end))
