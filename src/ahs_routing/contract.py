@@ -48,6 +48,7 @@ from ahs_routing.plan import (
     UnassignedReason,
 )
 from ahs_routing.times import format_clock, minutes_to_seconds, parse_clock, seconds_to_minutes
+from ahs_routing.travel import travel_option_problems
 
 T = TypeVar("T")
 
@@ -94,6 +95,7 @@ class TravelDoc(_Doc):
     km: list[list[float]] | None = None
     path: str | None = None
     url: str | None = None
+    options: dict[str, Any] | None = None  # extension: provider settings, see docs/CONTRACT.md
 
 
 class ShiftDoc(_Doc):
@@ -429,6 +431,10 @@ def _travel(doc: TravelDoc) -> TravelModel:
     def table(rows: list[list[float]] | None) -> tuple[tuple[float, ...], ...] | None:
         return None if rows is None else tuple(tuple(row) for row in rows)
 
+    options = doc.options or {}
+    problems = travel_option_problems(doc.provider, options)
+    if problems:
+        raise InputError(problems)
     return TravelModel(
         provider=doc.provider,
         locations=None if doc.locations is None else tuple(doc.locations),
@@ -436,6 +442,7 @@ def _travel(doc: TravelDoc) -> TravelModel:
         km=table(doc.km),
         path=doc.path,
         url=doc.url,
+        options=options,
     )
 
 
@@ -516,6 +523,8 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
             travel[key] = getattr(problem.travel, key)
     if problem.travel.locations is not None:
         travel["locations"] = list(problem.travel.locations)
+    if problem.travel.options:
+        travel["options"] = dict(problem.travel.options)
     for key in ("minutes", "km"):
         table = getattr(problem.travel, key)
         if table is not None:

@@ -13,6 +13,7 @@ network.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,9 +23,11 @@ import numpy as np
 import numpy.typing as npt
 from geopy.distance import EARTH_RADIUS
 
-from ahs_routing.errors import InputError
+from ahs_routing.errors import InputError, InputProblem, TravelError
 from ahs_routing.model import Location, Problem, TravelModel
 from ahs_routing.times import SECONDS_PER_MINUTE, minutes_to_seconds_up
+
+logger = logging.getLogger(__name__)
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -198,16 +201,145 @@ class MatrixProvider:
         return TravelMatrix(list(places), seconds, km)
 
 
+def matrix_from_road_seconds(ids: Sequence[str], seconds: npt.ArrayLike, km: npt.ArrayLike | None) -> TravelMatrix:
+    """Return a TravelMatrix of whole minutes, rounded up, from road seconds (inf/NaN = no way there).
+
+    Road providers round to whole minutes, like the geodesic default, so that plans read in
+    "HH:MM"; a pair with no road between them gets `UNREACHABLE_MINUTES`.
+    """
+    raw = np.array(seconds, dtype=np.float64)
+    unreachable = ~np.isfinite(raw)
+    minutes = np.ceil(np.where(unreachable, 0.0, raw) / SECONDS_PER_MINUTE - 1e-9)
+    minutes = np.minimum(np.where(unreachable, UNREACHABLE_MINUTES, minutes), UNREACHABLE_MINUTES)
+    np.fill_diagonal(minutes, 0.0)
+    km_array = None
+    if km is not None:
+        km_array = np.array(km, dtype=np.float64)
+        km_array[~np.isfinite(km_array)] = np.nan
+        np.fill_diagonal(km_array, 0.0)
+    return TravelMatrix(ids, minutes.astype(np.int64) * SECONDS_PER_MINUTE, km_array)
+
+
+@dataclass(frozen=True, slots=True)
+class FallbackProvider:
+    """Uses `primary`; when it fails with TravelError, logs a WARNING and uses `fallback` instead.
+
+    Only for callers who ask for it (`travel.options.fallback`): by default a failing provider
+    is an error, never a silent switch to rougher figures.
+    """
+
+    primary: TravelProvider
+    fallback: TravelProvider
+
+    def matrix(self, places: Mapping[str, Location]) -> TravelMatrix:
+        """Return the primary provider's matrix, or the fallback's when the primary fails."""
+        try:
+            return self.primary.matrix(places)
+        except TravelError as error:
+            logger.warning("travel provider %s failed (%s); using the fallback %s for %d places",
+                           type(self.primary).__name__, error, type(self.fallback).__name__, len(places))
+            return self.fallback.matrix(places)
+
+
+# The `travel.options` extension ------------------------------------------------------------------
+
+_POSITIVE = "a number > 0"
+_NON_NEGATIVE = "a number >= 0"
+_COUNT = "a whole number >= 0"
+_SIZE = "a whole number >= 1"
+_TEXT = "a non-empty string"
+_GEODESIC = "'geodesic'"
+
+#: Allowed `travel.options` keys per provider, with the kind of value each takes (docs/CONTRACT.md).
+TRAVEL_OPTIONS: Mapping[str, Mapping[str, str]] = {
+    "geodesic": {"detour_factor": _POSITIVE, "leg_overhead_minutes": _NON_NEGATIVE},
+    "matrix": {},
+    "graph": {"cache": _TEXT, "snap_warning_m": _POSITIVE, "access_kmh": _POSITIVE, "fallback": _GEODESIC},
+    "osrm": {"cache": _TEXT, "profile": _TEXT, "max_table_size": _SIZE, "timeout_seconds": _POSITIVE,
+             "retries": _COUNT, "backoff_seconds": _NON_NEGATIVE, "fallback": _GEODESIC},
+}
+
+
+def _option_fits(kind: str, value: object) -> bool:
+    if kind == _TEXT:
+        return isinstance(value, str) and bool(value.strip())
+    if kind == _GEODESIC:
+        return value == "geodesic"
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return False
+    if kind in (_COUNT, _SIZE) and not isinstance(value, int):
+        return False
+    lowest = {_POSITIVE: 0.0, _NON_NEGATIVE: 0.0, _COUNT: 0.0, _SIZE: 1.0}[kind]
+    return value > lowest if kind == _POSITIVE else value >= lowest
+
+
+def travel_option_problems(provider: str, options: Mapping[str, object]) -> list[InputProblem]:
+    """Return every problem with a `travel.options` object (unknown keys, wrong values), paths under it."""
+    allowed = TRAVEL_OPTIONS.get(provider, {})
+    found = []
+    for key, value in options.items():
+        if key not in allowed:
+            known = ", ".join(allowed) or "none"
+            found.append(InputProblem(f"options.{key}", f"unknown option for the {provider} provider (known: {known})"))
+        elif not _option_fits(allowed[key], value):
+            found.append(InputProblem(f"options.{key}", f"{value!r} must be {allowed[key]}"))
+    return found
+
+
+def _number(options: Mapping[str, object], key: str, default: float) -> float:
+    value = options.get(key, default)
+    return float(value) if isinstance(value, int | float) else default
+
+
 def provider_for(model: TravelModel) -> TravelProvider:
-    """Return the provider a problem's `travel` block configures."""
+    """Return the provider a problem's `travel` block configures (cached and with a fallback if asked)."""
+    options = dict(model.options)
+    problems = travel_option_problems(model.provider, options)
+    if problems:
+        raise InputError(problems).under("travel")
     if model.provider == "geodesic":
-        return GeodesicProvider()
+        return GeodesicProvider(
+            detour_factor=_number(options, "detour_factor", DETOUR_FACTOR),
+            leg_overhead_minutes=_number(options, "leg_overhead_minutes", LEG_OVERHEAD_MINUTES),
+        )
     if model.provider == "matrix":
         return MatrixProvider.from_model(model)
-    raise InputError(
-        f"provider {model.provider!r} is not available in this version; use 'geodesic' or 'matrix'",
-        path="travel.provider",
-    )
+    # Imported here: the road providers need scipy's graph code, which the defaults do not.
+    from ahs_routing.travel_cache import CacheableProvider, CachedProvider
+
+    road: CacheableProvider
+    if model.provider == "graph":
+        from ahs_routing.travel_graph import ACCESS_KMH, SNAP_WARNING_M, GraphProvider
+
+        road = GraphProvider(
+            str(model.path),
+            snap_warning_m=_number(options, "snap_warning_m", SNAP_WARNING_M),
+            access_kmh=_number(options, "access_kmh", ACCESS_KMH),
+        )
+    elif model.provider == "osrm":
+        from ahs_routing.osrm import (
+            DEFAULT_BACKOFF_SECONDS,
+            DEFAULT_MAX_TABLE_SIZE,
+            DEFAULT_RETRIES,
+            DEFAULT_TIMEOUT_SECONDS,
+            OsrmProvider,
+        )
+
+        road = OsrmProvider(
+            str(model.url),
+            profile=str(options.get("profile", "driving")),
+            max_table_size=int(_number(options, "max_table_size", DEFAULT_MAX_TABLE_SIZE)),
+            timeout_seconds=_number(options, "timeout_seconds", DEFAULT_TIMEOUT_SECONDS),
+            retries=int(_number(options, "retries", DEFAULT_RETRIES)),
+            backoff_seconds=_number(options, "backoff_seconds", DEFAULT_BACKOFF_SECONDS),
+        )
+    else:
+        raise InputError(f"unknown provider {model.provider!r}", path="travel.provider")
+    chosen: TravelProvider = CachedProvider(road, str(options["cache"])) if "cache" in options else road
+    # The fallback sits outside the cache, so that its rougher figures are never stored as road times.
+    if options.get("fallback") == "geodesic":
+        chosen = FallbackProvider(chosen, GeodesicProvider())
+    return chosen
 
 
 def travel_matrix(problem: Problem, provider: TravelProvider | None = None) -> TravelMatrix:
