@@ -38,6 +38,7 @@ from ahs_routing.model import (
     TravelModel,
     Visit,
 )
+from ahs_routing.osrm import OsrmProvider
 from ahs_routing.plan import (
     BreakTaken,
     IneligiblePatient,
@@ -53,6 +54,8 @@ from ahs_routing.plan import (
 from ahs_routing.solver import SolveHints, SolveOptions, SolveStats, solve, solve_with_stats
 from ahs_routing.tables import plan_to_frame, problem_from_tables, problem_to_tables, unassigned_to_frame
 from ahs_routing.travel import GeodesicProvider, MatrixProvider, TravelMatrix, TravelProvider, travel_matrix
+from ahs_routing.travel_cache import CachedProvider
+from ahs_routing.travel_graph import GraphProvider
 
 __version__ = "0.1.0"
 
@@ -61,7 +64,9 @@ __all__ = [
     "Base",
     "Break",
     "BreakTaken",
+    "CachedProvider",
     "GeodesicProvider",
+    "GraphProvider",
     "IneligiblePatient",
     "IneligibleReason",
     "InputError",
@@ -70,6 +75,7 @@ __all__ = [
     "Location",
     "MatrixProvider",
     "Mode",
+    "OsrmProvider",
     "Patient",
     "Place",
     "Plan",

@@ -7,8 +7,10 @@ minutes keeps its precision; every provider rounds *up*, never down, so a plan t
 feasible in the matrix is feasible on the road. The `geodesic` default works in whole
 minutes.
 
-Only the provider the caller configured is ever used; the built-in ones never touch the
-network.
+Providers: `geodesic` (here, the offline default), `matrix` (here), `graph` (a road network
+file, travel_graph.py) and `osrm` (a self-hosted server, osrm.py); travel_cache.py keeps their
+matrices on disk. Only the provider the caller configured is ever used, and only `osrm`
+touches the network, at the address given. docs/TRAVEL.md has the calibration.
 """
 
 from __future__ import annotations
@@ -112,7 +114,9 @@ class TravelProvider(Protocol):
 #: Road distance / great-circle distance. Studies of road circuity report typical factors of
 #: 1.2-1.4 (Ballou, Rahardja & Sakai 2002, Transportation Research A 36:843; Boscoe, Henry &
 #: Zdeb 2012, Professional Geographer 64:188, mean 1.42 for trips to US hospitals). Norwegian
-#: valleys and fjords push it up; see docs/TRAVEL.md for the calibration and its limits.
+#: valleys and fjords push it up. Measured against OSRM on central Oslo (docs/TRAVEL.md): road
+#: km = 1.34 x great circle + 0.45 km beyond 1 km, so 1.35 holds with the constant inside the
+#: per-leg overhead; as used, the default is 1.17-1.94 x road time in the median by band.
 DETOUR_FACTOR = 1.35
 
 #: Cruising speed (km/h) by road-distance band, applied band by band (like tax brackets) so
