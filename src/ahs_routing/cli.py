@@ -30,7 +30,7 @@ LONG_SOLVE_SECONDS = 5.0
 
 #: Modules that add subcommands: each has `register(subparsers) -> None`, and every parser
 #: it adds sets `func` (args -> exit code) with `parser.set_defaults(func=...)`.
-SUBCOMMAND_MODULES: tuple[str, ...] = ("ahs_routing.cli_compare",)
+SUBCOMMAND_MODULES: tuple[str, ...] = ("ahs_routing.cli_study", "ahs_routing.cli_compare", "ahs_routing.cli_travel")
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -69,6 +69,17 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     first = "-" if stats.first_solution_seconds is None else f"{stats.first_solution_seconds:.2f}s"
     sys.stderr.write(f"  solved in {stats.seconds:.1f}s (first plan after {first}; {stats.solutions} solutions, "
                      f"stopped by {stats.stopped_by.replace('_', ' ')})\n")
+    if args.map or args.gantt:
+        try:
+            from ahs_routing import plotting
+
+            if args.map:
+                plotting.save_route_map(problem, plan, args.map)
+            if args.gantt:
+                plotting.save_gantt_chart(problem, plan, args.gantt)
+        except ImportError as error:
+            sys.stderr.write(f"{error}\n")
+            return EXIT_INPUT
     return EXIT_OK
 
 
@@ -112,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("-o", "--output", help="write the plan here instead of stdout")
     add_solve_arguments(plan)
     plan.add_argument("--pretty", action="store_true", help="indent the JSON on stdout")
+    plan.add_argument("--map", metavar="HTML", help="also write a route map (folium HTML)")
+    plan.add_argument("--gantt", metavar="PNG", help="also write the staff Gantt chart (PNG)")
     plan.add_argument("--progress", action="store_true",
                       help="show a progress bar on stderr (automatic in a terminal for limits of 5 s or more)")
     plan.set_defaults(func=_cmd_plan)
