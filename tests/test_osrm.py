@@ -30,7 +30,7 @@ from builders import day, nurse, patient, visit
 from ahs_routing import InputError, Location, Policy, TravelError, TravelModel, travel_matrix
 from ahs_routing.eligibility import ineligible_patients
 from ahs_routing.osrm import OsrmProvider
-from ahs_routing.travel import FallbackProvider, GeodesicProvider, provider_for
+from ahs_routing.travel import FallbackProvider, GeodesicProvider, provider_for, travel_from
 from ahs_routing.travel_graph import GraphProvider, load_road_graph
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,6 +120,15 @@ def test_large_matrices_are_fetched_in_blocks_under_the_table_limit(fake: tuple[
         for b, xb in ((p, float(p[1:])) for p in places):
             assert matrix.minutes(a, b) == pytest.approx(abs(xa - xb), abs=1e-6)
             assert matrix.km(a, b) == pytest.approx(abs(xa - xb), abs=1e-6)
+
+
+def test_one_to_many_asks_for_one_row_only(fake: tuple[FakeOsrm, str]) -> None:
+    """From the base to 5 homes with a limit of 2: 3 requests of 1 x 2 at most; rounded up like the matrix."""
+    state, url = fake
+    places = {"base": at(0), **{f"h{x}": at(x + 0.25) for x in range(5)}}
+    row = travel_from(OsrmProvider(url, max_table_size=2), "base", places)
+    assert all(s == 1 and d <= 2 for s, d in state.requests) and len(state.requests) == 3
+    assert row == {"base": 0, "h0": 60, "h1": 120, "h2": 180, "h3": 240, "h4": 300}
 
 
 def test_a_server_with_a_smaller_limit_gets_smaller_blocks(fake: tuple[FakeOsrm, str]) -> None:
@@ -307,6 +316,9 @@ def test_real_osrm_eligibility_and_far_snaps(osrm_server: str, caplog: pytest.Lo
     problem = dataclasses.replace(problem, base=dataclasses.replace(problem.base, location=base),
                                   travel=TravelModel(provider="osrm", url=osrm_server))
     assert [p.patient for p in ineligible_patients(problem, travel_matrix(problem))] == ["far"]
+    places = {"base": base, "near": near, "far": far}
+    matrix = OsrmProvider(osrm_server).matrix(places)
+    assert travel_from(OsrmProvider(osrm_server), "base", places) == {p: matrix.seconds("base", p) for p in places}
     with caplog.at_level(logging.WARNING, logger="ahs_routing.osrm"):
         road = OsrmProvider(osrm_server).road_travel({"base": base, "boat": Location(59.85, 10.75)})
     assert road.snap_m[1] > 4000

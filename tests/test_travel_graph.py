@@ -18,7 +18,7 @@ from builders import day, nurse, patient, visit
 
 from ahs_routing import InputError, Location, Policy, TravelError, TravelModel, travel_matrix
 from ahs_routing.eligibility import ineligible_patients
-from ahs_routing.travel import FallbackProvider, GeodesicProvider, provider_for
+from ahs_routing.travel import FallbackProvider, GeodesicProvider, provider_for, travel_from
 from ahs_routing.travel_cache import CachedProvider
 from ahs_routing.travel_graph import GraphProvider, load_road_graph, parse_maxspeed
 
@@ -94,6 +94,16 @@ def test_only_the_strongly_connected_part_is_kept_and_far_snaps_warn(
     assert road.seconds[0, 1] == pytest.approx(5100 + road.snap_m[1] / 15 * 3.6, abs=0.01)
     [record] = caplog.records
     assert "'home'" in record.getMessage() and "63.4" not in record.getMessage()
+
+
+def test_one_search_from_the_base_gives_the_matrix_row(graphml: Path) -> None:
+    """travel_from answers with one Dijkstra search and the very figures of the full matrix."""
+    places = {"base": BASE, "near": NEAR, "far": FAR, "side": SIDE, "off": DANGLING}
+    provider = GraphProvider(str(graphml))
+    matrix = provider.matrix(places)
+    row = travel_from(provider, "base", places)
+    assert row == {p: matrix.seconds("base", p) for p in places}
+    assert row["far"] == 85 * 60 and row["base"] == 0
 
 
 def test_eligibility_with_the_graph_provider_uses_road_times(graphml: Path) -> None:
@@ -203,3 +213,28 @@ def test_oslo_extract_gives_plausible_city_times() -> None:
     assert 10 < float(np.median(kmh)) < 50
     assert road.seconds.max() < 30 * 60
     assert elapsed < 30, f"200x200 took {elapsed:.1f} s"
+
+
+def test_cli_travel_lists_minutes_from_the_base(
+    graphml: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`ahs-routing travel` prints each home's road minutes and whether it is within the limit."""
+    import json
+
+    from ahs_routing import problem_to_dict
+    from ahs_routing.cli import main
+
+    problem = day([nurse("n1")], [patient("near", location=NEAR), patient("far", location=FAR)],
+                  [visit("v1", "near")], {"near": 0, "far": 0}, policy=Policy(60, None))
+    document = problem_to_dict(problem)
+    document["base"]["location"] = {"lat": BASE.lat, "lon": BASE.lon}
+    document["travel"] = {"provider": "graph", "path": str(graphml)}
+    file = tmp_path / "day.json"
+    file.write_text(json.dumps(document))
+    assert main(["travel", str(file), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [
+        {"patient": "near", "minutes_from_base": 10.0, "within_limit": True},
+        {"patient": "far", "minutes_from_base": 85.0, "within_limit": False},
+    ]
+    assert main(["travel", str(file)]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == ["near          10  yes", "far           85  NO"]

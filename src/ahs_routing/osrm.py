@@ -30,7 +30,7 @@ import numpy.typing as npt
 
 from ahs_routing.errors import InputError, TravelError
 from ahs_routing.model import Location
-from ahs_routing.travel import TravelMatrix, matrix_from_road_seconds
+from ahs_routing.travel import TravelMatrix, matrix_from_road_seconds, whole_minute_seconds
 from ahs_routing.travel_graph import SNAP_WARNING_M, RoadTravel
 
 logger = logging.getLogger(__name__)
@@ -92,37 +92,56 @@ class OsrmProvider:
     def road_travel(self, places: Mapping[str, Location]) -> RoadTravel:
         """Return unrounded seconds and metres between the places (inf where OSRM finds no route)."""
         ids = tuple(places)
-        coordinates = [places[p] for p in ids]
+        seconds, metres, snap_m = self._fetch(ids, [places[p] for p in ids], list(range(len(ids))))
+        return RoadTravel(ids, seconds, metres, snap_m)
+
+    def row(self, origin: str, places: Mapping[str, Location]) -> dict[str, int]:
+        """Return whole-minute (rounded up) seconds from one place to each place: one table row."""
+        ids = tuple(places)
+        seconds, _, _ = self._fetch(ids, [places[p] for p in ids], [ids.index(origin)])
+        whole = whole_minute_seconds(seconds[0])
+        whole[ids.index(origin)] = 0
+        return {p: int(value) for p, value in zip(ids, whole, strict=True)}
+
+    def _fetch(
+        self, ids: Sequence[str], coordinates: Sequence[Location], sources: list[int]
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Return seconds and metres from `sources` to every place, and every place's snap distance."""
         size = len(ids)
-        seconds = np.full((size, size), np.inf)
-        metres = np.full((size, size), np.inf)
+        seconds = np.full((len(sources), size), np.inf)
+        metres = np.full((len(sources), size), np.inf)
         snap_m = np.zeros(size)
         block = min(self.max_table_size, max(size, 1))
         start = 0
-        blocks = [(r, c) for r in range(0, size, block) for c in range(0, size, block)]
+
+        def cut(size_of_block: int) -> list[tuple[int, int]]:
+            return [(r, c) for r in range(0, len(sources), size_of_block) for c in range(0, size, size_of_block)]
+
+        blocks = cut(block)
         while start < len(blocks):
             rows_at, cols_at = blocks[start]
-            rows = list(range(rows_at, min(rows_at + block, size)))
+            rows = list(range(rows_at, min(rows_at + block, len(sources))))
             cols = list(range(cols_at, min(cols_at + block, size)))
             try:
-                answer = self._table(ids, coordinates, rows, cols)
+                durations, distances, row_snaps, col_snaps = self._table(
+                    ids, coordinates, [sources[r] for r in rows], cols)
             except _TooBig:
                 if block == 1:
                     raise TravelError(f"OSRM server {self.server} refuses even a 1x1 table") from None
                 block = max(1, block // 2)
                 logger.info("OSRM server %s: table too big, retrying in blocks of %d", self.server, block)
-                blocks = [(r, c) for r in range(0, size, block) for c in range(0, size, block)]
+                blocks = cut(block)
                 start = 0
                 continue
-            durations, distances, row_snaps = answer
             seconds[np.ix_(rows, cols)] = durations
             metres[np.ix_(rows, cols)] = distances
-            snap_m[rows] = row_snaps
+            snap_m[[sources[r] for r in rows]] = row_snaps
+            snap_m[cols] = col_snaps
             start += 1
         for place, distance in zip(ids, snap_m, strict=True):
             if distance > self.snap_warning_m:
                 logger.warning("place %r is %.0f m from the nearest road known to OSRM", place, distance)
-        return RoadTravel(ids, seconds, metres, snap_m)
+        return seconds, metres, snap_m
 
     def cache_settings(self) -> dict[str, object]:
         """Return what the matrix depends on besides the places: the server and its profile."""
@@ -133,7 +152,7 @@ class OsrmProvider:
 
     def _table(
         self, ids: Sequence[str], coordinates: Sequence[Location], rows: list[int], cols: list[int]
-    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         in_rows = set(rows)
         points = rows + [c for c in cols if c not in in_rows]
         position = {p: i for i, p in enumerate(points)}
@@ -154,10 +173,13 @@ class OsrmProvider:
             durations = _table_array(body["durations"], len(rows), len(cols))
             distances = _table_array(body["distances"], len(rows), len(cols))
             snaps = np.array([float(s.get("distance", 0.0)) for s in body["sources"]], dtype=np.float64)
+            targets = body.get("destinations", [])
+            col_snaps = np.array([float(s.get("distance", 0.0)) for s in targets] if len(targets) == len(cols)
+                                 else np.zeros(len(cols)), dtype=np.float64)
         except (KeyError, TypeError, ValueError) as error:
             raise TravelError(f"OSRM server {self.server} sent a table without durations and distances "
                               "(annotations=duration,distance needs OSRM 5.19 or later)") from error
-        return durations, distances, snaps
+        return durations, distances, snaps, col_snaps
 
     def _get_with_retries(self, path: str) -> dict[str, Any]:
         failure = ""
@@ -230,3 +252,4 @@ def _name_places(message: str, points: Sequence[int], ids: Sequence[str]) -> str
         return f"place {ids[points[number]]!r}" if number < len(points) else match.group(0)
 
     return re.sub(r"coordinate (\d+)", place, message)
+

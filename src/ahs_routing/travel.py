@@ -211,17 +211,38 @@ def matrix_from_road_seconds(ids: Sequence[str], seconds: npt.ArrayLike, km: npt
     Road providers round to whole minutes, like the geodesic default, so that plans read in
     "HH:MM"; a pair with no road between them gets `UNREACHABLE_MINUTES`.
     """
-    raw = np.array(seconds, dtype=np.float64)
-    unreachable = ~np.isfinite(raw)
-    minutes = np.ceil(np.where(unreachable, 0.0, raw) / SECONDS_PER_MINUTE - 1e-9)
-    minutes = np.minimum(np.where(unreachable, UNREACHABLE_MINUTES, minutes), UNREACHABLE_MINUTES)
-    np.fill_diagonal(minutes, 0.0)
+    whole = whole_minute_seconds(seconds)
+    np.fill_diagonal(whole, 0)
     km_array = None
     if km is not None:
         km_array = np.array(km, dtype=np.float64)
         km_array[~np.isfinite(km_array)] = np.nan
         np.fill_diagonal(km_array, 0.0)
-    return TravelMatrix(ids, minutes.astype(np.int64) * SECONDS_PER_MINUTE, km_array)
+    return TravelMatrix(ids, whole, km_array)
+
+
+def whole_minute_seconds(seconds: npt.ArrayLike) -> IntArray:
+    """Return road seconds rounded up to whole minutes (in seconds); inf/NaN = `UNREACHABLE_MINUTES`."""
+    raw = np.array(seconds, dtype=np.float64)
+    unreachable = ~np.isfinite(raw)
+    minutes = np.ceil(np.where(unreachable, 0.0, raw) / SECONDS_PER_MINUTE - 1e-9)
+    minutes = np.minimum(np.where(unreachable, UNREACHABLE_MINUTES, minutes), UNREACHABLE_MINUTES)
+    whole: IntArray = minutes.astype(np.int64) * SECONDS_PER_MINUTE
+    return whole
+
+
+def travel_from(provider: TravelProvider, origin: str, places: Mapping[str, Location]) -> dict[str, int]:
+    """Return travel seconds from `origin` (one of `places`) to every place: the eligibility question.
+
+    Road providers answer it with one search (`row`) instead of a whole matrix; their figures
+    are the same as the matrix row's.
+    """
+    row = getattr(provider, "row", None)
+    if callable(row):
+        answer: dict[str, int] = row(origin, places)
+        return answer
+    matrix = provider.matrix(places)
+    return {place: matrix.seconds(origin, place) for place in places}
 
 
 @dataclass(frozen=True, slots=True)

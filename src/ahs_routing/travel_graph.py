@@ -39,7 +39,7 @@ from scipy.spatial import cKDTree
 
 from ahs_routing.errors import InputError, TravelError
 from ahs_routing.model import Location
-from ahs_routing.travel import TravelMatrix, matrix_from_road_seconds
+from ahs_routing.travel import TravelMatrix, matrix_from_road_seconds, whole_minute_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -450,6 +450,19 @@ class GraphProvider:
         """Return whole-minute (rounded up) road travel times and road km between the places."""
         road = self.road_travel(places)
         return matrix_from_road_seconds(road.ids, road.seconds, road.metres / 1000.0)
+
+    def row(self, origin: str, places: Mapping[str, Location]) -> dict[str, int]:
+        """Return whole-minute (rounded up) seconds from one place to each place, with one search."""
+        ids = tuple(places)
+        graph = self.graph()
+        locations = [places[p] for p in ids]
+        snap = graph.snap(locations)
+        at = ids.index(origin)
+        seconds, _ = graph.travel(snap.nodes[[at]], snap.nodes)
+        access_s = snap.distances_m / self.access_kmh * 3.6
+        road = seconds[0] + access_s[at] + access_s
+        road[_same_spot(locations)[at]] = 0.0
+        return {p: int(value) for p, value in zip(ids, whole_minute_seconds(road), strict=True)}
 
     def cache_settings(self) -> dict[str, object]:
         """Return what the matrix depends on besides the places: the file's identity and settings."""
