@@ -59,6 +59,8 @@ class FakeOsrm:
         query = urllib.parse.parse_qs(parts.query)
         sources = [int(i) for i in query["sources"][0].split(";")]
         destinations = [int(i) for i in query["destinations"][0].split(";")]
+        if len(coordinates) < 2:
+            return 400, {"code": "InvalidOptions", "message": "Number of coordinates needs to be at least two."}
         if len(sources) * len(destinations) > self.max_table_size**2:
             return 400, {"code": "TooBig", "message": "Too many table coordinates"}
         self.requests.append((len(sources), len(destinations)))
@@ -129,6 +131,15 @@ def test_one_to_many_asks_for_one_row_only(fake: tuple[FakeOsrm, str]) -> None:
     row = travel_from(OsrmProvider(url, max_table_size=2), "base", places)
     assert all(s == 1 and d <= 2 for s, d in state.requests) and len(state.requests) == 3
     assert row == {"base": 0, "h0": 60, "h1": 120, "h2": 180, "h3": 240, "h4": 300}
+
+
+def test_a_lone_place_and_a_one_by_one_block_work(fake: tuple[FakeOsrm, str]) -> None:
+    """OSRM refuses a table of one coordinate: one place alone, or the last 1 x 1 block of
+    5 places in blocks of 2, is still answered (0 to itself)."""
+    _, url = fake
+    assert OsrmProvider(url).matrix({"a": at(0)}).seconds("a", "a") == 0
+    matrix = OsrmProvider(url, max_table_size=2).matrix({f"p{x}": at(x) for x in range(5)})
+    assert matrix.minutes("p4", "p4") == 0 and matrix.minutes("p4", "p0") == 4
 
 
 def test_a_server_with_a_smaller_limit_gets_smaller_blocks(fake: tuple[FakeOsrm, str]) -> None:

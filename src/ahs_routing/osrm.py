@@ -156,7 +156,9 @@ class OsrmProvider:
         in_rows = set(rows)
         points = rows + [c for c in cols if c not in in_rows]
         position = {p: i for i, p in enumerate(points)}
-        text = ";".join(f"{coordinates[p].lon:.6f},{coordinates[p].lat:.6f}" for p in points)
+        # OSRM wants two coordinates at least: a lone one (a 1 x 1 block) is sent twice.
+        sent = points if len(points) > 1 else points * 2
+        text = ";".join(f"{coordinates[p].lon:.6f},{coordinates[p].lat:.6f}" for p in sent)
         query = urllib.parse.urlencode({
             "sources": ";".join(str(position[r]) for r in rows),
             "destinations": ";".join(str(position[c]) for c in cols),
