@@ -248,7 +248,7 @@ def _derive_state(
     def blocked(staff_id: str, stop: Stop) -> bool:
         return stop.visit in removed or stop.start >= unavailable.get(staff_id, stop.start + 1)
 
-    prefixes = {s: _fixed_prefix(problem, r, now, 0, lambda st, s=s: blocked(s, st)) for s, r in routes.items()}
+    prefixes = {s: fixed_prefix(problem, r, now, 0, lambda st, s=s: blocked(s, st)) for s, r in routes.items()}
     prefixes = _close_teams(problem, routes, prefixes, now, blocked)
     states: dict[str, StaffState] = {}
     for staff_id, route in routes.items():
@@ -268,7 +268,7 @@ def _derive_state(
     return DayState(now, states)
 
 
-def _fixed_prefix(problem: Problem, route: Route, now: int, through: int, blocked: Any) -> list[Stop]:
+def fixed_prefix(problem: Problem, route: Route, now: int, through: int, blocked: Any) -> list[Stop]:
     """Return the stops of a route fixed at `now` (with their new ends), at least the first `through`.
 
     A stop is fixed when it has started or its staff member has left for it, as long as every
@@ -308,7 +308,7 @@ def _close_teams(
             extended = {}
             for staff_id in holders:
                 through = routes[staff_id].visit_ids.index(visit_id) + 1
-                extended[staff_id] = _fixed_prefix(problem, routes[staff_id], now, through,
+                extended[staff_id] = fixed_prefix(problem, routes[staff_id], now, through,
                                                    lambda st, s=staff_id: blocked(s, st))
             if all(len(extended[s]) >= routes[s].visit_ids.index(visit_id) + 1 for s in holders):
                 prefixes.update(extended)
@@ -574,7 +574,7 @@ def _updated_day(applied: _Applied, state: DayState, travel: TravelMatrix) -> tu
             shift_end, latest = person.shift.start + _TOKEN_SHIFT, person.shift.start + _TOKEN_SHIFT
         narrowed = dataclasses.replace(person, shift=Shift(person.shift.start, shift_end), overtime=latest - shift_end,
                                        breaks=())
-        taken, due = _match_breaks(person.breaks, current.breaks)
+        taken, due = match_breaks(person.breaks, current.breaks)
         room = current.free_from + back < latest and (cut is None or cut > current.free_from)
         kept = _breaks_that_fit(problem, narrowed, current, due, travel) if room else []
         for brk in due:
@@ -628,7 +628,7 @@ def _narrowed(visit: Visit, low: int | None, high: int | None) -> Visit:
     return dataclasses.replace(visit, windows=tuple(windows), late=0)
 
 
-def _match_breaks(due: tuple[Break, ...], taken: tuple[BreakTaken, ...]) -> tuple[list[Break], list[Break]]:
+def match_breaks(due: tuple[Break, ...], taken: tuple[BreakTaken, ...]) -> tuple[list[Break], list[Break]]:
     """Return (breaks already taken, breaks still due): each taken interval matched to a break it fulfils."""
     for order in itertools.permutations(due) if len(due) <= 6 else [tuple(due)]:
         matched = list(order[: len(taken)])
@@ -683,7 +683,7 @@ def _rest_of_day(
         back = travel.seconds(current.place, day.end_place(person))
         if current.free_from + back >= person.latest_end or (cut is not None and cut <= current.free_from):
             continue
-        _, due = _match_breaks(person.breaks, current.breaks)
+        _, due = match_breaks(person.breaks, current.breaks)
         rest = _rest_staff(day, person, current, due)
         if rest is not None:
             rest = dataclasses.replace(rest, max_travel=None if person.max_travel is None else max(
