@@ -30,7 +30,8 @@ LONG_SOLVE_SECONDS = 5.0
 
 #: Modules that add subcommands: each has `register(subparsers) -> None`, and every parser
 #: it adds sets `func` (args -> exit code) with `parser.set_defaults(func=...)`.
-SUBCOMMAND_MODULES: tuple[str, ...] = ("ahs_routing.cli_study", "ahs_routing.cli_compare", "ahs_routing.cli_travel")
+SUBCOMMAND_MODULES: tuple[str, ...] = ("ahs_routing.cli_study", "ahs_routing.cli_compare", "ahs_routing.cli_travel",
+                                       "ahs_routing.cli_replan")
 
 Handler = Callable[[argparse.Namespace], int]
 

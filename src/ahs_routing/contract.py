@@ -246,6 +246,18 @@ class KpisDoc(_Doc):
     staff_used: int
 
 
+class ChangeDoc(_Doc):
+    """Extension (`ahs-routing replan`): one difference from the plan that was re-planned."""
+
+    change: Literal["added", "cancelled", "unassigned", "moved", "shifted", "break_dropped", "overtime"]
+    visit: Id | None = None
+    staff_before: list[Id] = []
+    staff_after: list[Id] = []
+    start_before: Clock | None = None
+    start_after: Clock | None = None
+    detail: str = ""
+
+
 class PlanDoc(_Doc):
     """The answer for one planning day (the contract's plan document)."""
 
@@ -256,6 +268,8 @@ class PlanDoc(_Doc):
     unassigned: list[UnassignedDoc]
     ineligible_patients: list[IneligibleDoc]
     kpis: KpisDoc
+    changes: list[ChangeDoc] = Field(default=[], description="extension: written by `ahs-routing replan` only; "
+                                     "what changed against the plan it re-planned (docs/REPLAN.md)")
 
 
 # Reading ---------------------------------------------------------------------------------

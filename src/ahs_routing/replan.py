@@ -163,6 +163,15 @@ def _event_from_dict(item: Any, path: str, problems: ProblemCollector) -> Event 
     return None if visit_id is None else SetDuration(visit_id, minutes_to_seconds(minutes))
 
 
+def visit_from_dict(data: Any, path: str = "visit") -> Visit:
+    """Return the `Visit` of one contract visit object; an `InputError` names each bad field under `path`."""
+    problems = ProblemCollector()
+    visit = _parsed(problems, path, data, contract.VisitDoc, contract._visit)
+    problems.raise_if_any()
+    assert visit is not None  # every failure was recorded and raised
+    return visit  # type: ignore[no-any-return]
+
+
 def _parsed(problems: ProblemCollector, path: str, data: Any, doc_type: Any, build: Any) -> Any:
     """Parse one contract object (visit, patient, staff) with the contract's own validation."""
     try:
