@@ -33,7 +33,7 @@ def test_one_day_side_by_side() -> None:
     assert "historical" in table and "optimised" in table and "late starts (min)" in table
     document = comparison.to_dict()
     assert set(document) == {"historical", "optimised", "plan"}
-    assert PLAN_KPIS <= set(document["historical"]) and PLAN_KPIS <= set(document["optimised"])
+    assert set(document["historical"]) >= PLAN_KPIS and set(document["optimised"]) >= PLAN_KPIS
     assert len(document["historical"]["violations"]) == len(comparison.historical.violations)
     assert document["plan"]["kpis"]["visits_served"] == document["optimised"]["visits_served"]
 
@@ -78,9 +78,23 @@ def test_cli_compare_reports_a_bad_log_row_with_exit_2(tmp_path: Path, capsys: p
     """An impossible row in the log is an input error naming the row, not a traceback."""
     problem, history = historical_day(12, 2).save(tmp_path, as_log=True)
     lines = history.read_text().splitlines()
-    staff, visit, patient, arrival, start, end = lines[1].split(",")
+    staff, visit, patient, arrival, start, _ = lines[1].split(",")
     lines[1] = ",".join([staff, visit, patient, arrival, start, start.replace(start[:2], f"{int(start[:2]) - 1:02d}")])
     history.write_text("\n".join(lines) + "\n")
     assert main(["compare", str(problem), str(history), "--time-limit", "1"]) == EXIT_INPUT
     err = capsys.readouterr().err
     assert "visit log row 0 (line 2 of" in err and "is before start" in err and "Traceback" not in err
+
+
+def test_the_replay_week_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    """examples/replay_week.py, shrunk to two small days and 1 s searches, prints both tables and the totals."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("replay_week", Path(__file__).resolve().parents[1] / "examples"
+                                                  / "replay_week.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(["--days", "2", "--visits", "12", "--time-limit", "1", "--workers", "1"])
+    out = capsys.readouterr().out
+    assert "as driven vs optimised" in out and "\ntotal " in out and "totals over 2 days" in out
