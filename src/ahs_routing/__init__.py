@@ -51,9 +51,7 @@ from ahs_routing.plan import (
     Unassigned,
     UnassignedReason,
 )
-from ahs_routing.replan import Replan, ReplanOptions, day_state, replan
 from ahs_routing.solver import SolveHints, SolveOptions, SolveStats, solve, solve_with_stats
-from ahs_routing.suggest import Suggestion, apply_suggestion, suggest
 from ahs_routing.tables import plan_to_frame, problem_from_tables, problem_to_tables, unassigned_to_frame
 from ahs_routing.travel import GeodesicProvider, MatrixProvider, TravelMatrix, TravelProvider, travel_matrix
 from ahs_routing.travel_cache import CachedProvider
@@ -85,8 +83,6 @@ __all__ = [
     "Policy",
     "Priority",
     "Problem",
-    "Replan",
-    "ReplanOptions",
     "Route",
     "Shift",
     "SolveHints",
@@ -94,7 +90,6 @@ __all__ = [
     "SolveStats",
     "Staff",
     "Stop",
-    "Suggestion",
     "TimeWindow",
     "TravelError",
     "TravelMatrix",
@@ -104,9 +99,7 @@ __all__ = [
     "UnassignedReason",
     "Violation",
     "Visit",
-    "apply_suggestion",
     "check_plan",
-    "day_state",
     "dumps",
     "json_schemas",
     "plan_from_dict",
@@ -118,10 +111,8 @@ __all__ = [
     "problem_to_tables",
     "read_plan",
     "read_problem",
-    "replan",
     "solve",
     "solve_with_stats",
-    "suggest",
     "travel_matrix",
     "unassigned_to_frame",
 ]
