@@ -191,7 +191,9 @@ def _cmd_study(args: argparse.Namespace) -> int:
     try:
         from ahs_routing import plotting
 
-        plotting.save_service_level_curve(table, out / "service_level.png", title=chosen.describe()[:90])
+        title = (f"{chosen.service.name}: {chosen.patients_per_day:g} patients/day within {chosen.radius_km:g} km, "
+                 f"seed {chosen.seed}")
+        plotting.save_service_level_curve(table, out / "service_level.png", title=title)
         written.append("service_level.png")
         if not args.no_example:
             written += _example_day(study, out)

@@ -297,8 +297,7 @@ def _local_pool(max_workers: int | None) -> concurrent.futures.Executor:
     # before the progress bar starts its monitor thread.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    pool = concurrent.futures.ProcessPoolExecutor(max_workers=max_workers, mp_context=context)
-    return pool
+    return concurrent.futures.ProcessPoolExecutor(max_workers=max_workers, mp_context=context)
 
 
 class _NoBar:
