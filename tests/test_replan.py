@@ -252,6 +252,27 @@ def test_a_visit_running_past_the_shift_is_overtime_not_a_broken_plan() -> None:
     assert [c.kind for c in result.changes] == [ChangeKind.OVERTIME]
 
 
+def test_team_visits_keep_their_pair_and_time_unless_a_member_leaves() -> None:
+    """T needs two staff at b (10:30, window 10:00-12:00), planned for n1 and n2; n3 is idle.
+    An urgent visit at 09:15 leaves T with n1 and n2 at 10:30. When n2 falls ill instead, T goes
+    to n1 and n3, still inside its window."""
+    problem = day([nurse("n1"), nurse("n2"), nurse("n3")], [patient("a"), patient("b")],
+                  [visit("v1", "a", 30, [("09:00", "09:00")]),
+                   visit("T", "b", 30, [("10:00", "12:00")], staff_count=2)], {"a": 10, "b": 20})
+    plan = morning(problem, {"n1": ["v1", "T"], "n2": ["T"]})
+    team_start = next(s.start for _, s in plan.stops() if s.visit == "T")
+    urgent = visit("u", "a", 20, [("09:30", "10:00")], priority=Priority.CRITICAL)
+    result = replan(problem, plan, [AddVisit(urgent)], hm("09:15"), QUICK)
+    assert_replanned(plan, result, hm("09:15"))
+    assert sorted((r.staff, s.start) for r, s in result.plan.stops() if s.visit == "T") == [
+        ("n1", team_start), ("n2", team_start)]
+    assert kinds(result) == [("added", "u")]
+    sick = replan(problem, plan, [StaffUnavailable("n2", hm("09:15"))], hm("09:15"), QUICK)
+    assert_replanned(plan, sick, hm("09:15"))
+    (moved,) = sick.changes
+    assert (moved.kind, moved.visit, moved.staff_after) == (ChangeKind.MOVED, "T", ("n1", "n3"))
+
+
 # Reading events ------------------------------------------------------------------------------
 
 
