@@ -215,7 +215,7 @@ def solve_with_stats(
             if warm:
                 preferences = replace(preferences, initial_routes=warm)
                 settings = replace(settings, time_limit=max(0.05, search_limit - (time.monotonic() - started)))
-        if options.workers == 1 and _insertion_may_stall(problem, settings, preferences):
+        if options.workers == 1 and coupled_visits(problem):
             outcome = _search_in_two_legs(problem, matrix, staff_of, settings, preferences, progress)
         else:
             outcome = _search_portfolio(problem, matrix, staff_of, settings, preferences, options.workers, progress)
@@ -274,24 +274,8 @@ def _pyvrp_warm_start(
     return routes
 
 
-#: Share of the search time parallel cheapest insertion gets to find a first plan on days
-#: where it may stall, and the heuristic that takes over when it finds none.
+#: Share of the search time the relaxed first leg gets on days with linked visits.
 FIRST_LEG_SHARE = 0.3
-FALLBACK_FIRST_SOLUTION = "local_cheapest_insertion"
-
-
-def _insertion_may_stall(problem: Problem, settings: _ortools.SearchSettings,
-                         preferences: _ortools.Preferences) -> bool:
-    """True on days where parallel cheapest insertion has been seen to find no plan at all.
-
-    Measured on generated 100-visit days with team visits and breaks that need nearly every
-    staff member (9-10 staff): no first plan in 5 s, while local cheapest insertion found one
-    in 0.1-0.2 s serving 90-98 visits. Without teams or without breaks it was fine.
-    """
-    if settings.first_solution != "parallel_cheapest_insertion" or preferences.initial_routes:
-        return False
-    has_breaks = any(person.breaks for person in problem.staff)
-    return has_breaks and bool(coupled_visits(problem))
 
 
 def _search_in_two_legs(
@@ -302,36 +286,52 @@ def _search_in_two_legs(
     preferences: _ortools.Preferences,
     progress: ProgressCallback | None,
 ) -> _ortools.SearchOutcome:
-    """Return the outcome of a short first leg and a second leg that goes on from its best plan.
+    """Return the outcome of a relaxed first leg, made whole, improved by the exact model.
 
-    The first leg gets FIRST_LEG_SHARE of the time; if it found nothing, the second starts
-    over with FALLBACK_FIRST_SOLUTION; if it stopped by the clock, the second goes on from
-    its best plan; if it stopped by its own rules, that is the answer.
+    With "all or none" between linked visits (teams, `after`) as hard constraints, the
+    insertion heuristics may find no plan at all: they place one node at a time. So the
+    first leg leaves that rule out; its plan loses every link that came out partial and
+    seeds the exact model for the rest of the time. If the first leg stopped by its own
+    rules and lost nothing, it is the answer.
     """
     leg_started = time.monotonic()
-    first = _ortools.search(problem, travel, candidates,
-                            replace(settings, time_limit=settings.time_limit * FIRST_LEG_SHARE), preferences, progress)
+    first = _ortools.search(
+        problem, travel, candidates,
+        replace(settings, time_limit=settings.time_limit * FIRST_LEG_SHARE, relax_links=True), preferences, progress)
+    whole, broken = _made_whole(problem, first)
     remaining = settings.time_limit - (time.monotonic() - leg_started)
-    # Cut off by the clock, the heuristic hands back a partial plan without ever reporting
-    # a solution: that is no plan to go on from.
-    found = first.found and first.solutions > 0
-    if (found and first.stopped_by != "time_limit") or remaining < 0.05:
-        return first
-    if found:
-        follow = replace(settings, time_limit=remaining)
-        warm = {staff: [v for v, _ in day.visits] for staff, day in first.days.items()}
-        preferences = replace(preferences, initial_routes=warm)
-    else:
-        log.info("no first plan from parallel cheapest insertion; starting over with %s", FALLBACK_FIRST_SOLUTION)
-        follow = replace(settings, time_limit=remaining, first_solution=FALLBACK_FIRST_SOLUTION)
-    second = _ortools.search(problem, travel, candidates, follow, preferences, progress)
-    if not second.found or (found and first.objective < second.objective):
-        return first
-    elapsed_before = settings.time_limit - remaining
-    second.first_solution_seconds = first.first_solution_seconds if first.first_solution_seconds is not None else (
-        None if second.first_solution_seconds is None else second.first_solution_seconds + elapsed_before)
+    if remaining < 0.05 or (first.solutions > 0 and first.stopped_by != "time_limit" and not broken):
+        return whole
+    seeded = preferences
+    if first.solutions > 0:
+        seeded = replace(preferences, initial_routes={s: [v for v, _ in d.visits] for s, d in whole.days.items()})
+    second = _ortools.search(problem, travel, candidates, replace(settings, time_limit=remaining), seeded, progress)
+    if not second.found or (second.solutions == 0 and first.solutions > 0):
+        return whole
     second.solutions += first.solutions
+    if first.first_solution_seconds is not None:
+        second.first_solution_seconds = first.first_solution_seconds
     return second
+
+
+def _made_whole(problem: Problem, outcome: _ortools.SearchOutcome) -> tuple[_ortools.SearchOutcome, set[str]]:
+    """Return the outcome without visits whose team or `after` partner is not served, and those visits."""
+    served: dict[str, int] = {}
+    for day in outcome.days.values():
+        for visit_id, _ in day.visits:
+            served[visit_id] = served.get(visit_id, 0) + 1
+    missing = {v.id for v in problem.visits if served.get(v.id, 0) < v.staff_count}
+    broken = _with_linked(problem, missing) - missing
+    broken = {v for v in broken if v in served} | {v.id for v in problem.visits
+                                                   if 0 < served.get(v.id, 0) < v.staff_count}
+    if not broken:
+        return outcome, broken
+    days = {
+        staff: replace(day, visits=[(v, t) for v, t in day.visits if v not in broken])
+        for staff, day in outcome.days.items()
+    }
+    log.info("the relaxed search left %d linked visit(s) without their partner; set aside", len(broken))
+    return replace(outcome, days=days, dropped=outcome.dropped | broken), broken
 
 
 #: First-solution heuristics the extra searches of a portfolio start from, in turn.
