@@ -25,6 +25,7 @@ from ahs_routing.model import Break, Problem, Staff, Visit, lateness, start_rang
 from ahs_routing.plan import BreakTaken, Plan, Route, Stop
 from ahs_routing.replan import fixed_prefix, match_breaks
 from ahs_routing.solver import DEFAULT_LATENESS_WEIGHT, DEFAULT_OVERTIME_WEIGHT, assemble_plan
+from ahs_routing.timing import forward_pass
 from ahs_routing.travel import TravelMatrix, TravelProvider, travel_matrix
 
 log = logging.getLogger(__name__)
@@ -245,44 +246,16 @@ def _best_timing(
 def _forward(
     day: Problem, person: Staff, moment: int, items: list[_Item], legs: list[int], placed: list[tuple[int, Break]],
 ) -> tuple[int, list[Stop], list[tuple[int, int]]] | None:
-    """Earliest times for one placement of the breaks (slot 2i: before leaving for item i, 2i+1: at its door)."""
-    taken: list[tuple[int, int]] = []
-    pending = list(placed)
+    """Earliest times for one placement of the breaks, never before a stop's announced start."""
 
-    def rest_in(slot: int) -> bool:
-        nonlocal moment
-        while pending and pending[0][0] == slot:
-            _, brk = pending.pop(0)
-            begin = max(moment, brk.earliest_start)
-            if begin + brk.duration > min(brk.latest_end, person.latest_end):
-                return False
-            taken.append((begin, begin + brk.duration))
-            moment = begin + brk.duration
-        return True
-
-    stops: list[Stop] = []
-    for i, item in enumerate(items):
-        if not rest_in(2 * i):
-            return None
-        moment += legs[i]
-        arrival = moment
-        if not rest_in(2 * i + 1):
-            return None
-        earliest = moment if item.planned is None else max(moment, item.planned)
+    def start_at(i: int, arrival: int) -> int | None:
+        item = items[i]
+        earliest = arrival if item.planned is None else max(arrival, item.planned)
         if item.exact and earliest != item.planned:
             return None
-        start = next((max(earliest, low) for low, high in item.ranges if earliest <= high), None)
-        if start is None:
-            return None
-        end = start + day.service_seconds(item.visit)
-        stops.append(Stop(item.visit.id, item.visit.patient, legs[i], arrival, start, end))
-        moment = end
-    if not rest_in(2 * len(items)):
-        return None
-    moment += legs[-1]
-    if not rest_in(2 * len(items) + 1) or moment > person.latest_end:
-        return None
-    return moment, stops, taken
+        return next((max(earliest, low) for low, high in item.ranges if earliest <= high), None)
+
+    return forward_pass(day, person, moment, [item.visit for item in items], legs, placed, start_at)
 
 
 def _leave_late(stops: list[Stop], breaks: Sequence[tuple[int, int]]) -> tuple[int, list[Stop]]:

@@ -11,7 +11,7 @@ which happens when OR-Tools lets a break interrupt a drive.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ahs_routing.model import Break, Problem, Staff, Visit, start_ranges
@@ -189,7 +189,25 @@ def _forward(
     problem: Problem, person: Staff, visits: list[Visit], legs: list[int], placed: list[tuple[int, Break]]
 ) -> tuple[int, list[Stop], list[tuple[int, int]]] | None:
     """Earliest times for one break placement: (end, stops, breaks), or None if it does not fit."""
-    moment = person.shift.start
+    return forward_pass(problem, person, person.shift.start, visits, legs, placed,
+                        lambda i, moment: _earliest_start(visits[i], moment, person))
+
+
+def forward_pass(
+    problem: Problem,
+    person: Staff,
+    moment: int,
+    visits: Sequence[Visit],
+    legs: Sequence[int],
+    placed: list[tuple[int, Break]],
+    start_at: Callable[[int, int], int | None],
+) -> tuple[int, list[Stop], list[tuple[int, int]]] | None:
+    """Return (end, stops, breaks) driving `visits` from `moment` with breaks in the given slots, or None.
+
+    Slot 2i is before leaving for visit i, 2i+1 at its door, 2n before the trip home and
+    2n+1 after it. `start_at(i, arrival)` gives the start of visit i for an arrival (or None
+    when it cannot start in time), so callers decide how windows and announced times apply.
+    """
     taken: list[tuple[int, int]] = []
     pending = list(placed)
 
@@ -212,7 +230,7 @@ def _forward(
         arrival = moment
         if not rest_in(2 * i + 1):
             return None
-        start = _earliest_start(visit, moment, person)
+        start = start_at(i, moment)
         if start is None:
             return None
         end = start + problem.service_seconds(visit)
