@@ -20,6 +20,7 @@ from ahs_routing import (
     solve,
     solve_with_stats,
 )
+from ahs_routing.scenarios import generate_day
 from ahs_routing.solver import SolveHints
 
 FAST = SolveOptions(time_limit=1.0)
@@ -401,3 +402,16 @@ def test_no_pyvrp_warm_start_when_staff_have_breaks() -> None:
     assert check_plan(problem, plan) == []
     off = solve_with_stats(_plain_day(breaks=False), SolveOptions(time_limit=1.0, warm_start="none"))[1]
     assert not off.warm_started
+
+
+def test_solving_leaves_no_routing_model_behind() -> None:
+    """A service solves day after day: each OR-Tools model must be freed once its plan is read."""
+    import gc
+
+    from ortools.constraint_solver import pywrapcp
+
+    problem = generate_day(30, 2)
+    for seed in (1, 2):
+        solve(problem, SolveOptions(time_limit=0.3, seed=seed))
+    gc.collect()
+    assert not [o for o in gc.get_objects() if isinstance(o, pywrapcp.RoutingModel)]
