@@ -13,11 +13,12 @@ import logging
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from ahs_routing import _ortools, _pyvrp
 from ahs_routing.checker import check_plan
+from ahs_routing.construct import Sketch, time_ordered_plans
 from ahs_routing.diagnosis import Candidates, diagnose
 from ahs_routing.eligibility import ineligible_patients
 from ahs_routing.fitting import Budget, coupled_visits, hint, ways_to_fit
@@ -195,7 +196,7 @@ def solve_with_stats(
 
     days: dict[str, _ortools.StaffDay] = {}
     outcome = None
-    warm = None
+    warm_started = False
     if candidates:
         settings = _ortools.SearchSettings(
             time_limit=max(0.05, search_limit - (time.monotonic() - started)),
@@ -210,14 +211,22 @@ def solve_with_stats(
         )
         staff_of = {v: c.staff for v, c in candidates.items()}
         preferences = _preferences(problem, options, hints or SolveHints())
-        if options.warm_start == "auto" and not preferences.initial_routes:
+        coupled = options.workers == 1 and bool(coupled_visits(problem))
+        if options.warm_start == "auto" and not preferences.initial_routes and coupled:
+            outcome = _search_from_first_plans(
+                problem, matrix, staff_of, settings, preferences, progress,
+                _first_plans(problem, matrix, staff_of, options, unserved, ineligible))
+            warm_started = outcome is not None
+            settings = replace(settings, time_limit=max(0.05, search_limit - (time.monotonic() - started)))
+        elif options.warm_start == "auto" and not preferences.initial_routes:
             warm = _pyvrp_warm_start(problem, matrix, staff_of, options, started)
             if warm:
+                warm_started = True
                 preferences = replace(preferences, initial_routes=warm)
                 settings = replace(settings, time_limit=max(0.05, search_limit - (time.monotonic() - started)))
-        if options.workers == 1 and coupled_visits(problem):
+        if outcome is None and coupled:
             outcome = _search_in_two_legs(problem, matrix, staff_of, settings, preferences, progress)
-        else:
+        elif outcome is None:
             outcome = _search_portfolio(problem, matrix, staff_of, settings, preferences, options.workers, progress)
         days = outcome.days
         for visit_id in sorted(outcome.dropped):
@@ -243,7 +252,7 @@ def solve_with_stats(
         repaired_visits=repaired,
         solutions=outcome.solutions if outcome else 0,
         stopped_by=outcome.stopped_by if outcome else "nothing_to_solve",
-        warm_started=bool(warm),
+        warm_started=warm_started,
     )
     log.info("plan %s: %d of %d visits served in %.1fs", plan.status.value,
              plan.kpis.visits_served, plan.kpis.visits, stats.seconds)
@@ -272,6 +281,88 @@ def _pyvrp_warm_start(
     routes = _pyvrp.warm_start(problem, travel, candidates, penalties, seconds, options.seed, options.overtime_weight)
     log.info("PyVRP warm start: %s", "found a plan" if routes else "nothing feasible")
     return routes
+
+
+def _first_plans(
+    problem: Problem, travel: TravelMatrix, candidates: Mapping[str, Sequence[str]], options: SolveOptions,
+    unserved: Mapping[str, Unassigned], ineligible: list,  # type: ignore[type-arg]
+) -> Iterator[dict[str, list[str]]]:
+    """Yield the time-ordered plans that serve every visit and pass the plan checker, as routes."""
+    for sketch in time_ordered_plans(problem, travel, candidates, options.lateness_weight, options.seed):
+        if sketch.left_out:
+            log.debug("a time-ordered first plan left out %d visit(s)", len(sketch.left_out))
+            return
+        violations = check_plan(problem, _sketch_plan(problem, travel, sketch, unserved, ineligible), travel)
+        if violations:
+            log.debug("a time-ordered first plan was rejected: %s", violations[0])
+            return
+        yield {s: [v for v, _ in visits] for s, visits in sketch.visits.items()}
+
+
+def _sketch_plan(
+    problem: Problem, travel: TravelMatrix, sketch: Sketch, unserved: Mapping[str, Unassigned],
+    ineligible: list,  # type: ignore[type-arg]
+) -> Plan:
+    routes = [
+        realise_route(problem, travel, problem.staff_by_id[s],
+                      RouteSketch(problem.staff_by_id[s].shift.start, 0, visits, sketch.breaks[s]))
+        for s, visits in sketch.visits.items()
+    ]
+    return assemble_plan(problem, travel, routes, dict(unserved), ineligible)
+
+
+#: Share of the search time spent on descents from time-ordered first plans (the rest improves
+#: the best of them with the metaheuristic).
+DESCENT_SHARE = 0.7
+
+
+def _search_from_first_plans(
+    problem: Problem,
+    travel: TravelMatrix,
+    candidates: Mapping[str, Sequence[str]],
+    settings: _ortools.SearchSettings,
+    preferences: _ortools.Preferences,
+    progress: ProgressCallback | None,
+    first_plans: Iterator[dict[str, list[str]]],
+) -> _ortools.SearchOutcome | None:
+    """Return the best local optimum reached from successive first plans, improved further; None if no plan.
+
+    Local search moves one node at a time, and linked visits can only move together, so
+    where a day with linked visits ends depends mostly on where it starts: descend from
+    several starts, then spend the rest on the best (measured in benchmarks/RESULTS.md).
+    """
+    started = time.monotonic()
+    best: _ortools.SearchOutcome | None = None
+    solutions = 0
+    first_seconds: float | None = None
+    for start, routes in enumerate(first_plans):
+        remaining = settings.time_limit * DESCENT_SHARE - (time.monotonic() - started)
+        if remaining < 0.05 or (best is not None and best.stopped_by == "time_limit"):
+            break
+        descent_started = time.monotonic()
+        outcome = _ortools.search(
+            problem, travel, candidates, replace(settings, metaheuristic="greedy_descent", time_limit=remaining),
+            replace(preferences, initial_routes=routes), progress)
+        solutions += outcome.solutions
+        log.debug("descent from first plan %d: objective %d, %s", start, outcome.objective, outcome.stopped_by)
+        if first_seconds is None and outcome.first_solution_seconds is not None:
+            first_seconds = descent_started - started + outcome.first_solution_seconds
+        if outcome.found and (best is None or outcome.objective < best.objective):
+            best = outcome
+    if best is None:
+        return None
+    remaining = settings.time_limit - (time.monotonic() - started)
+    if remaining >= 0.05:
+        seeded = replace(preferences, initial_routes={s: [v for v, _ in d.visits] for s, d in best.days.items()})
+        improved = _ortools.search(problem, travel, candidates, replace(settings, time_limit=remaining), seeded,
+                                   progress)
+        solutions += improved.solutions
+        log.debug("improving the best first plan: objective %d, %s", improved.objective, improved.stopped_by)
+        if improved.found and improved.objective <= best.objective:
+            best = improved
+    best.solutions = solutions
+    best.first_solution_seconds = first_seconds
+    return best
 
 
 #: Share of the search time the relaxed first leg gets on days with linked visits.

@@ -190,7 +190,7 @@ def _forward(
 ) -> tuple[int, list[Stop], list[tuple[int, int]]] | None:
     """Earliest times for one break placement: (end, stops, breaks), or None if it does not fit."""
     return forward_pass(problem, person, person.shift.start, visits, legs, placed,
-                        lambda i, moment: _earliest_start(visits[i], moment, person))
+                        lambda i, moment: earliest_start(visits[i], moment, person))
 
 
 def forward_pass(
@@ -244,7 +244,8 @@ def forward_pass(
     return moment, stops, taken
 
 
-def _earliest_start(visit: Visit, moment: int, person: Staff) -> int | None:
+def earliest_start(visit: Visit, moment: int, person: Staff) -> int | None:
+    """Return the first moment from `moment` on that a visit may start (its windows, else the shift), or None."""
     ranges = start_ranges(visit) or [(person.shift.start, person.latest_end)]
     for low, high in ranges:
         if moment <= high:
