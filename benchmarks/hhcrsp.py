@@ -186,10 +186,14 @@ def solve_file(path: str | Path, seconds: float, seed: int = 1, mode: str = "har
 
 
 def family_of(name: str) -> str:
-    """Return the Mankowska family letter (A-G) of a file stem, or the stem itself."""
+    """Return the Mankowska family letter (A-G) of a file stem, "Kummer N" by patients, or the stem."""
     sizes = {"10": "A", "25": "B", "50": "C", "75": "D", "100": "E", "200": "F", "300": "G"}
     parts = name.split("_")
-    return sizes.get(parts[-2], name) if name.startswith("Instanz") and len(parts) >= 2 else name
+    if name.startswith("Instanz") and len(parts) >= 2:
+        return sizes.get(parts[-2], name)
+    if name.startswith("HHCRSP_") and len(parts) >= 2 and parts[1].isdigit():
+        return f"Kummer {int(parts[1]):3d}"
+    return name
 
 
 def table(rows: Sequence[dict[str, object]]) -> str:

@@ -107,3 +107,21 @@ def test_the_solver_starts_from_it_on_days_with_linked_visits() -> None:
     assert stats.warm_started
     assert check_plan(problem, plan) == []
     assert not plan.unassigned
+
+
+def test_progress_only_reports_new_bests_across_descents() -> None:
+    """Several descents run one after another; the caller still sees one falling objective."""
+    positions = {f"p{i}": float(5 + 3 * i) for i in range(8)}
+    visits = [visit(f"a{i}", f"p{i}", 20, [("08:00", "14:00")], skills=frozenset({"s1"})) for i in range(8)]
+    visits += [visit(f"b{i}", f"p{i}", 20, [("08:00", "14:00")], skills=frozenset({"s2"}),
+                     after=After(f"a{i}", 0, 60 * 60)) for i in range(8)]
+    problem = day([nurse("n1", skills=frozenset({"s1"})), nurse("n2", skills=frozenset({"s2"})),
+                   nurse("n3", skills=frozenset({"s1", "s2"}))], [patient(p) for p in positions], visits, positions)
+    seen: list[tuple[float, int, int]] = []
+    plan, stats = solve_with_stats(problem, SolveOptions(time_limit=2, seed=1, patience=None),
+                                   progress=lambda t, obj, served: seen.append((t, obj, served)))
+    assert stats.warm_started
+    assert check_plan(problem, plan) == []
+    objectives = [o for _, o, _ in seen]
+    assert seen and objectives == sorted(objectives, reverse=True) and len(set(objectives)) == len(objectives)
+    assert [t for t, _, _ in seen] == sorted(t for t, _, _ in seen)

@@ -49,8 +49,10 @@ ProgressCallback = Callable[[float, int, int], None]
 #: 3.3% (benchmarks/RESULTS.md).
 DEFAULT_GLS_LAMBDA = 0.5
 
-#: "auto": on days PyVRP expresses exactly (no breaks, teams, links, restrictions, ...) and when
-#: pyvrp is installed, its plan for the first `warm_start_share` of the time warm-starts OR-Tools.
+#: "auto": on days with linked visits (teams, `after`) and one worker, the search descends from
+#: time-ordered first plans (`ahs_routing.construct`) and improves the best; on days PyVRP
+#: expresses exactly (no breaks, teams, links, restrictions, ...) and when pyvrp is installed,
+#: its plan for the first `warm_start_share` of the time warm-starts OR-Tools. "none": neither.
 WARM_STARTS = ("auto", "none")
 
 #: Accepted solutions without a new best after which the search stops (see SolveOptions).
@@ -335,6 +337,14 @@ def _search_from_first_plans(
     best: _ortools.SearchOutcome | None = None
     solutions = 0
     first_seconds: float | None = None
+    reported: list[int] = []
+
+    def report(_: float, objective: int, served: int) -> None:
+        # Each descent starts afresh; the caller hears only of a new best, timed from the start.
+        if progress is not None and (not reported or objective < reported[-1]):
+            reported.append(objective)
+            progress(time.monotonic() - started, objective, served)
+
     for start, routes in enumerate(first_plans):
         remaining = settings.time_limit * DESCENT_SHARE - (time.monotonic() - started)
         if remaining < 0.05 or (best is not None and best.stopped_by == "time_limit"):
@@ -342,7 +352,7 @@ def _search_from_first_plans(
         descent_started = time.monotonic()
         outcome = _ortools.search(
             problem, travel, candidates, replace(settings, metaheuristic="greedy_descent", time_limit=remaining),
-            replace(preferences, initial_routes=routes), progress)
+            replace(preferences, initial_routes=routes), report)
         solutions += outcome.solutions
         log.debug("descent from first plan %d: objective %d, %s", start, outcome.objective, outcome.stopped_by)
         if first_seconds is None and outcome.first_solution_seconds is not None:
@@ -355,7 +365,7 @@ def _search_from_first_plans(
     if remaining >= 0.05:
         seeded = replace(preferences, initial_routes={s: [v for v, _ in d.visits] for s, d in best.days.items()})
         improved = _ortools.search(problem, travel, candidates, replace(settings, time_limit=remaining), seeded,
-                                   progress)
+                                   report)
         solutions += improved.solutions
         log.debug("improving the best first plan: objective %d, %s", improved.objective, improved.stopped_by)
         if improved.found and improved.objective <= best.objective:
