@@ -72,6 +72,9 @@ class SearchSettings:
     #: the equality they may find no plan at all (measured: none in 8 s on a 110-visit day
     #: with ten `after` links; relaxed, a plan in 0.06 s).
     relax_links: bool = False
+    #: Once a plan exists, stop at the first solution after this many seconds (the time limit
+    #: still holds when none comes): a leg that must hand over a plan, however long it takes.
+    hand_over_after: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +294,7 @@ def search(
     count = [0]
     last_improvement = [0]
     converged = [False]
+    handed_over = [False]
 
     # The callback lives inside the C++ model; a closure over `routing` would make a cycle
     # through C++ that Python's collector cannot see, leaking the whole model on every solve
@@ -308,6 +312,9 @@ def search(
         if settings.patience is not None and count[0] - last_improvement[0] > settings.patience:
             # A stop decided by the sequence of solutions, not the clock: reproducible.
             converged[0] = True
+            live["solver"].FinishCurrentSearch()
+        elif settings.hand_over_after is not None and time.monotonic() - started >= settings.hand_over_after:
+            handed_over[0] = True
             live["solver"].FinishCurrentSearch()
         if cost < best[0]:
             best[0] = cost
@@ -337,7 +344,7 @@ def search(
             first_solution_seconds=first_found[0] if first_found else None,
             status=status_name,
             solutions=count[0],
-            stopped_by=_stop_reason(converged[0], count[0], settings, started),
+            stopped_by="handed_over" if handed_over[0] else _stop_reason(converged[0], count[0], settings, started),
         )
     finally:
         live.clear()
