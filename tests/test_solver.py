@@ -21,8 +21,8 @@ from ahs_routing import (
     solve_with_stats,
 )
 from ahs_routing.scenarios import generate_day
-from ahs_routing.travel import travel_matrix
 from ahs_routing.solver import SolveHints
+from ahs_routing.travel import travel_matrix
 
 FAST = SolveOptions(time_limit=1.0)
 
