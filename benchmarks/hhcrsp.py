@@ -14,7 +14,7 @@ Modes:
   best-known cost is meaningful (an upper bound on what mode 2 would give).
 - ``literature`` (mode 2): (travel + total lateness + max lateness) / 3 with soft window
   ends. Each visit gets the contract extension ``late_minutes`` (any lateness allowed) and
-  the solver prices a second late like two seconds of travel (``lateness_weight=2``, see
+  the solver prices a second late like a second of travel (``lateness_weight=1``, see
   LITERATURE_LATENESS_WEIGHT); the maximum lateness is not an objective term of the library
   and is only added when the plan is scored. Lateness is measured on the
   plan's start times, whose travel is rounded up to the second, so it never flatters.
@@ -59,10 +59,11 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "hhc"
 MINUTE = 60
 MODES = ("hard", "literature")
 
-#: The literature counts the latest visit's lateness twice (total + maximum); the library prices
-#: lateness linearly. Weight 2 (an upper bound on that marginal cost) against 1: Mankowska family C
-#: at 30 s went from 4.42% to 2.95% mean gap (2026-11-23). The Kummer run of that day used 1.
-LITERATURE_LATENESS_WEIGHT = 2
+#: A second late costs as much as a second of travel. The literature counts the latest visit's
+#: lateness twice (total + maximum), but weight 2 was no better overall (Mankowska A-E at 30 s,
+#: 2026-11-23: A 0.01, B 0.66, C 2.95, D 7.32, E 10.12% against 0.78, 0.24, 4.42, 5.78, 9.80%
+#: with 1; benchmarks/RESULTS.md), and the Kummer evaluation ran with 1.
+LITERATURE_LATENESS_WEIGHT = 1
 
 
 def read_json(path: str | Path) -> dict[str, Any]:
