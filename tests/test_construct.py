@@ -125,3 +125,30 @@ def test_progress_only_reports_new_bests_across_descents() -> None:
     objectives = [o for _, o, _ in seen]
     assert seen and objectives == sorted(objectives, reverse=True) and len(set(objectives)) == len(objectives)
     assert [t for t, _, _ in seen] == sorted(t for t, _, _ in seen)
+
+
+def test_a_partial_time_ordered_plan_is_the_fallback_when_the_search_serves_fewer(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """If OR-Tools finds nothing (seen on a 1000-visit day with teams and breaks), the checked
+    time-ordered plan is returned rather than an empty day."""
+    from ahs_routing import _ortools
+
+    problem = day(
+        [nurse("n1", skills=frozenset({"s1"})), nurse("n2", skills=frozenset({"s2"}))],
+        [patient("a"), patient("b"), patient("c")],
+        [visit("va", "a", 30, [("08:00", "08:10")], skills=frozenset({"s1"})),
+         visit("vb", "b", 30, [("08:00", "08:45")], skills=frozenset({"s1"})),
+         visit("v1", "c", 30, [("10:00", "12:00")], skills=frozenset({"s1"})),
+         visit("v2", "c", 30, [("10:00", "12:00")], skills=frozenset({"s2"}), after=After("v1", 0, 0))],
+        {"a": 10, "b": 40, "c": 20})
+    sketch = _sketch(problem)
+    assert sketch.left_out == {"vb"}
+
+    def no_plan(problem, travel, candidates, settings, preferences=None, on_solution=None):  # type: ignore[no-untyped-def]
+        return _ortools.SearchOutcome({}, set(candidates), False, 0, None, "fail")
+
+    monkeypatch.setattr(_ortools, "search", no_plan)
+    plan, stats = solve_with_stats(problem, SolveOptions(time_limit=1, seed=1))
+    assert stats.status == "time_ordered_plan"
+    assert check_plan(problem, plan) == []
+    assert sorted(s.visit for _, s in plan.stops()) == ["v1", "v2", "va"]
+    assert [u.visit for u in plan.unassigned] == ["vb"]

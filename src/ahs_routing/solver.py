@@ -9,6 +9,7 @@ the offending visits are taken out (reported as unassigned) until it passes.
 from __future__ import annotations
 
 import concurrent.futures
+import itertools
 import logging
 import multiprocessing
 import os
@@ -214,11 +215,19 @@ def solve_with_stats(
         staff_of = {v: c.staff for v, c in candidates.items()}
         preferences = _preferences(problem, options, hints or SolveHints())
         coupled = options.workers == 1 and bool(coupled_visits(problem))
+        fallback = None
         if options.warm_start == "auto" and not preferences.initial_routes and coupled:
-            outcome = _search_from_first_plans(
-                problem, matrix, staff_of, settings, preferences, progress,
-                _first_plans(problem, matrix, staff_of, options, unserved, ineligible))
-            warm_started = outcome is not None
+            plans = _first_plans(problem, matrix, staff_of, options, unserved, ineligible)
+            first = next(plans, None)
+            if first is not None and not first.left_out:
+                outcome = _search_from_first_plans(
+                    problem, matrix, staff_of, settings, preferences, progress,
+                    (_routes_of(p) for p in itertools.chain([first], plans) if not p.left_out))
+                warm_started = outcome is not None
+            elif first is not None:
+                # Not a start (the search inserts the rest worse from it), but a checked plan to
+                # fall back on: on a 1000-visit day with teams and breaks OR-Tools found none.
+                fallback = _outcome_of(problem, first)
             settings = replace(settings, time_limit=max(0.05, search_limit - (time.monotonic() - started)))
         elif options.warm_start == "auto" and not preferences.initial_routes:
             warm = _pyvrp_warm_start(problem, matrix, staff_of, options, started)
@@ -230,6 +239,9 @@ def solve_with_stats(
             outcome = _search_in_two_legs(problem, matrix, staff_of, settings, preferences, progress)
         elif outcome is None:
             outcome = _search_portfolio(problem, matrix, staff_of, settings, preferences, options.workers, progress)
+        if fallback is not None and _served(problem, fallback) > _served(problem, outcome):
+            log.info("the search served fewer visits than the time-ordered plan; using that plan")
+            outcome = fallback
         days = outcome.days
         for visit_id in sorted(outcome.dropped):
             unserved[visit_id] = Unassigned(
@@ -288,17 +300,39 @@ def _pyvrp_warm_start(
 def _first_plans(
     problem: Problem, travel: TravelMatrix, candidates: Mapping[str, Sequence[str]], options: SolveOptions,
     unserved: Mapping[str, Unassigned], ineligible: list,  # type: ignore[type-arg]
-) -> Iterator[dict[str, list[str]]]:
-    """Yield the time-ordered plans that serve every visit and pass the plan checker, as routes."""
+) -> Iterator[Sketch]:
+    """Yield time-ordered plans that pass the plan checker, stopping after one that leaves visits out.
+
+    Append-only plans that miss some windows miss them in every order tried.
+    """
     for sketch in time_ordered_plans(problem, travel, candidates, options.lateness_weight, options.seed):
-        if sketch.left_out:
-            log.debug("a time-ordered first plan left out %d visit(s)", len(sketch.left_out))
-            return
-        violations = check_plan(problem, _sketch_plan(problem, travel, sketch, unserved, ineligible), travel)
+        left = dict(unserved) | {v: Unassigned(v, UnassignedReason.CAPACITY) for v in sketch.left_out}
+        violations = check_plan(problem, _sketch_plan(problem, travel, sketch, left, ineligible), travel)
         if violations:
             log.debug("a time-ordered first plan was rejected: %s", violations[0])
             return
-        yield {s: [v for v, _ in visits] for s, visits in sketch.visits.items()}
+        yield sketch
+        if sketch.left_out:
+            log.debug("a time-ordered first plan left out %d visit(s)", len(sketch.left_out))
+            return
+
+
+def _routes_of(sketch: Sketch) -> dict[str, list[str]]:
+    return {s: [v for v, _ in visits] for s, visits in sketch.visits.items()}
+
+
+def _outcome_of(problem: Problem, sketch: Sketch) -> _ortools.SearchOutcome:
+    """Return a time-ordered plan as a search outcome (a checked plan to fall back on)."""
+    days = {s: _ortools.StaffDay(problem.staff_by_id[s].shift.start, 0, list(visits), list(sketch.breaks[s]))
+            for s, visits in sketch.visits.items()}
+    return _ortools.SearchOutcome(days, set(sketch.left_out), True, 0, None, "time_ordered_plan", stopped_by="fallback")
+
+
+def _served(problem: Problem, outcome: _ortools.SearchOutcome) -> tuple[int, ...]:
+    """Return how many visits an outcome serves per priority class, most important first."""
+    served = {v for day in outcome.days.values() for v, _ in day.visits} if outcome.found else set()
+    return tuple(sum(1 for v in problem.visits if v.id in served and v.priority == p)
+                 for p in sorted(Priority, reverse=True))
 
 
 def _sketch_plan(
