@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -76,13 +77,14 @@ def time_ordered_plans(
     candidates: Mapping[str, Sequence[str]],
     lateness_weight: int = 1,
     seed: int = 0,
+    deadline: float | None = None,
 ) -> Iterator[Sketch]:
     """Yield distinct time-ordered plans: the fixed weights and orders first, then seeded shuffles.
 
     The local search that follows ends in very different places from different starts
     (measured on Mankowska C2: from 1,718 to 2,323 minutes of travel and lateness), so callers try
     several and keep the best; shuffles swap groups whose windows start within
-    `JITTER` of each other.
+    `JITTER` of each other. Nothing more is yielded once `time.monotonic()` passes `deadline`.
     """
     seconds = travel.seconds_array().tolist()
     groups = _groups(problem, candidates)
@@ -98,7 +100,9 @@ def time_ordered_plans(
         sketch = None
         if queue not in tried:
             tried.add(queue)
-            sketch = _construct(problem, travel, seconds, candidates, order, lateness_weight, weight)
+            sketch = _construct(problem, travel, seconds, candidates, order, lateness_weight, weight, deadline)
+            if sketch is None:
+                return
             key = tuple(sorted((s, tuple(v)) for s, v in sketch.visits.items()))
         if sketch is None or key in seen:
             # Few groups, or windows far apart: every shuffle gives a plan already tried.
@@ -120,8 +124,10 @@ def time_ordered_plan(
     wait_weight: float = WAIT_WEIGHTS[0],
 ) -> Sketch:
     """Return the time-ordered plan for one order of the groups and one weight of waiting."""
-    return _construct(problem, travel, travel.seconds_array().tolist(), candidates,
-                      _sorted(_groups(problem, candidates), order), lateness_weight, wait_weight)
+    sketch = _construct(problem, travel, travel.seconds_array().tolist(), candidates,
+                        _sorted(_groups(problem, candidates), order), lateness_weight, wait_weight)
+    assert sketch is not None  # no deadline
+    return sketch
 
 
 def _groups(problem: Problem, candidates: Mapping[str, Sequence[str]]) -> list[list[Visit]]:
@@ -179,7 +185,9 @@ def _construct(
     groups: list[list[Visit]],
     lateness_weight: int,
     wait_weight: float,
-) -> Sketch:
+    deadline: float | None = None,
+) -> Sketch | None:
+    """Return the plan for one order and weight, or None once `deadline` has passed."""
     routes = {
         p.id: _Route(p, travel.index(problem.start_place(p)), travel.index(problem.end_place(p)), p.shift.start,
                      pending=sorted(p.breaks, key=lambda b: b.latest_end))
@@ -187,7 +195,9 @@ def _construct(
     }
     places = {v.id: travel.index(problem.place_of_visit(v)) for group in groups for v in group}
     left_out: set[str] = set()
-    for group in groups:
+    for placed, group in enumerate(groups):
+        if deadline is not None and placed % 16 == 0 and time.monotonic() > deadline:
+            return None
         best: tuple[float, dict[str, _Route]] | None = None
         for assignment in _assignments(group, candidates, routes, places, seconds):
             trial = _append(problem, seconds, group, assignment, routes, places)
