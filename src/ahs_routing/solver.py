@@ -223,12 +223,13 @@ def solve_with_stats(
             if first is not None and not first.left_out:
                 outcome = _search_from_first_plans(
                     problem, matrix, staff_of, settings, preferences, progress,
-                    (_routes_of(p) for p in itertools.chain([first], plans) if not p.left_out))
+                    (_visit_order(_days_of(problem, p)) for p in itertools.chain([first], plans) if not p.left_out))
                 warm_started = outcome is not None
             elif first is not None:
                 # Not a start (the search inserts the rest worse from it), but a checked plan to
                 # fall back on: on a 1000-visit day with teams and breaks OR-Tools found none.
-                fallback = _outcome_of(problem, first)
+                fallback = _ortools.SearchOutcome(_days_of(problem, first), set(first.left_out), True, 0, None,
+                                                  "time_ordered_plan", stopped_by="fallback")
             settings = replace(settings, time_limit=max(0.05, search_limit - (time.monotonic() - started)))
         elif options.warm_start == "auto" and not preferences.initial_routes:
             warm = _pyvrp_warm_start(problem, matrix, staff_of, options, started)
@@ -251,12 +252,7 @@ def solve_with_stats(
                 if outcome.found else "the search found no plan in the time limit",
             )
 
-    routes = [
-        realise_route(problem, matrix, problem.staff_by_id[s],
-                      RouteSketch(day.departure, day.arrival, day.visits, day.breaks))
-        for s, day in days.items()
-    ]
-    plan, repaired = _checked_plan(problem, matrix, routes, unserved, ineligible)
+    plan, repaired = _checked_plan(problem, matrix, _realised(problem, matrix, days), unserved, ineligible)
     if outcome is not None and outcome.found:
         plan = _after_search(problem, matrix, plan, candidates, ineligible, options)
     stats = SolveStats(
@@ -312,7 +308,8 @@ def _first_plans(
         if time.monotonic() > deadline:
             return
         left = dict(unserved) | {v: Unassigned(v, UnassignedReason.CAPACITY) for v in sketch.left_out}
-        violations = check_plan(problem, _sketch_plan(problem, travel, sketch, left, ineligible), travel)
+        plan = assemble_plan(problem, travel, _realised(problem, travel, _days_of(problem, sketch)), left, ineligible)
+        violations = check_plan(problem, plan, travel)
         if violations:
             log.debug("a time-ordered first plan was rejected: %s", violations[0])
             return
@@ -322,15 +319,22 @@ def _first_plans(
             return
 
 
-def _routes_of(sketch: Sketch) -> dict[str, list[str]]:
-    return {s: [v for v, _ in visits] for s, visits in sketch.visits.items()}
-
-
-def _outcome_of(problem: Problem, sketch: Sketch) -> _ortools.SearchOutcome:
-    """Return a time-ordered plan as a search outcome (a checked plan to fall back on)."""
-    days = {s: _ortools.StaffDay(problem.staff_by_id[s].shift.start, 0, list(visits), list(sketch.breaks[s]))
+def _days_of(problem: Problem, sketch: Sketch) -> dict[str, _ortools.StaffDay]:
+    """Return a time-ordered plan as staff days, each leaving at the start of the shift."""
+    return {s: _ortools.StaffDay(problem.staff_by_id[s].shift.start, 0, list(visits), list(sketch.breaks[s]))
             for s, visits in sketch.visits.items()}
-    return _ortools.SearchOutcome(days, set(sketch.left_out), True, 0, None, "time_ordered_plan", stopped_by="fallback")
+
+
+def _visit_order(days: Mapping[str, _ortools.StaffDay]) -> dict[str, list[str]]:
+    """Return each staff member's visit ids in route order (a warm start)."""
+    return {s: [v for v, _ in day.visits] for s, day in days.items()}
+
+
+def _realised(problem: Problem, travel: TravelMatrix, days: Mapping[str, _ortools.StaffDay]) -> list[Route]:
+    """Return the routes driven as the staff days say, with travel placed around breaks."""
+    return [realise_route(problem, travel, problem.staff_by_id[s],
+                          RouteSketch(day.departure, day.arrival, day.visits, day.breaks))
+            for s, day in days.items()]
 
 
 def _served(problem: Problem, outcome: _ortools.SearchOutcome) -> tuple[int, ...]:
@@ -338,18 +342,6 @@ def _served(problem: Problem, outcome: _ortools.SearchOutcome) -> tuple[int, ...
     served = {v for day in outcome.days.values() for v, _ in day.visits} if outcome.found else set()
     return tuple(sum(1 for v in problem.visits if v.id in served and v.priority == p)
                  for p in sorted(Priority, reverse=True))
-
-
-def _sketch_plan(
-    problem: Problem, travel: TravelMatrix, sketch: Sketch, unserved: Mapping[str, Unassigned],
-    ineligible: list,  # type: ignore[type-arg]
-) -> Plan:
-    routes = [
-        realise_route(problem, travel, problem.staff_by_id[s],
-                      RouteSketch(problem.staff_by_id[s].shift.start, 0, visits, sketch.breaks[s]))
-        for s, visits in sketch.visits.items()
-    ]
-    return assemble_plan(problem, travel, routes, dict(unserved), ineligible)
 
 
 #: Share of the time limit by which the first time-ordered plan must be built and checked
@@ -406,7 +398,7 @@ def _search_from_first_plans(
         return None
     remaining = settings.time_limit - (time.monotonic() - started)
     if remaining >= 0.05:
-        seeded = replace(preferences, initial_routes={s: [v for v, _ in d.visits] for s, d in best.days.items()})
+        seeded = replace(preferences, initial_routes=_visit_order(best.days))
         improved = _ortools.search(problem, travel, candidates, replace(settings, time_limit=remaining), seeded,
                                    report)
         solutions += improved.solutions
@@ -452,7 +444,7 @@ def _search_in_two_legs(
         return whole
     seeded = preferences
     if first.solutions > 0:
-        seeded = replace(preferences, initial_routes={s: [v for v, _ in d.visits] for s, d in whole.days.items()})
+        seeded = replace(preferences, initial_routes=_visit_order(whole.days))
     second = _ortools.search(problem, travel, candidates, replace(settings, time_limit=remaining), seeded, progress)
     if not second.found or (second.solutions == 0 and first.solutions > 0):
         return whole
