@@ -1,6 +1,6 @@
 """Generated Trondheim-region home-care days: time to first plan, travel by budget, peak memory.
 
-Days of 30/100/300/1000 visits come from `ahs_routing.scenarios.generate_day`: homes around
+Days of 30/100/300/1000 visits come from `ahs_routing.studies.scenarios.generate_day`: homes around
 Trondheim and its neighbours, a base at the hospital, staff = visits / 7.5 on 08:00-16:00
 shifts with a 30-minute break, 60% of visits with a two-hour window, some needing a skill, a
 few for two staff. Travel is the library's
@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ahs_routing import SolveOptions, check_plan, solve_with_stats
-from ahs_routing.scenarios import generate_day
+from ahs_routing.studies.scenarios import generate_day
 
 MINUTE = 60
 

@@ -23,9 +23,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ahs_routing import Priority, SolveOptions, TimeWindow, Visit, check_plan, solve, travel_matrix
-from ahs_routing.replan import AddVisit, ChangeKind, ReplanOptions, replan
-from ahs_routing.scenarios import generate_day
-from ahs_routing.suggest import suggest
+from ahs_routing.intraday.replan import AddVisit, ChangeKind, ReplanOptions, replan
+from ahs_routing.intraday.suggest import suggest
+from ahs_routing.studies.scenarios import generate_day
 from ahs_routing.times import format_clock, parse_clock
 
 HOUR, MINUTE = 3600, 60

@@ -1,6 +1,6 @@
 """What each clinical rule costs the solver on a 100-visit day: first plan, solutions, travel.
 
-One generated day (`ahs_routing.scenarios.generate_day`, 100 visits, 13 staff) is solved
+One generated day (`ahs_routing.studies.scenarios.generate_day`, 100 visits, 13 staff) is solved
 plain (windows and skills only) and then with one rule added at a time, and with all of
 them, each for the same budget with patience off (the clock stops every run):
 
@@ -23,7 +23,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from ahs_routing import After, Problem, SolveOptions, Visit, check_plan, solve_with_stats
-from ahs_routing.scenarios import generate_day
+from ahs_routing.studies.scenarios import generate_day
 
 HOUR, MINUTE = 3600, 60
 

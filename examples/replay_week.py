@@ -5,7 +5,7 @@ A notebook-style script (run it whole, or cell by cell in an editor that knows `
     python examples/replay_week.py                              # a week of 30-visit days, 3 s per day
     python examples/replay_week.py --days 20 --time-limit 10    # the 20-day measurement in docs/HISTORY.md
 
-The history is generated (`ahs_routing.history`): each nurse keeps their own area and
+The history is generated (`ahs_routing.studies.history`): each nurse keeps their own area and
 patients, visits come in the order the families asked for, and the day is driven with
 delays. Nothing here is real patient data.
 """
@@ -18,9 +18,9 @@ import time
 from collections.abc import Sequence
 
 from ahs_routing import SolveOptions
-from ahs_routing.compare import compare_days
-from ahs_routing.history import historical_days
-from ahs_routing.replay import replay
+from ahs_routing.analysis.compare import compare_days
+from ahs_routing.analysis.replay import replay
+from ahs_routing.studies.history import historical_days
 
 
 def main(argv: Sequence[str] | None = None) -> None:

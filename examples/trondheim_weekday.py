@@ -27,7 +27,7 @@ from ahs_routing import (
     TimeWindow,
     Visit,
 )
-from ahs_routing.contract import dumps, problem_to_dict
+from ahs_routing.io.contract import dumps, problem_to_dict
 from ahs_routing.times import parse_clock
 
 HERE = Path(__file__).resolve().parent

@@ -29,7 +29,7 @@ from ahs_routing import (
     check_plan,
     travel_matrix,
 )
-from ahs_routing.kpis import compute_kpis
+from ahs_routing.domain.kpis import compute_kpis
 
 LUNCH = (Break(hm("10:00"), hm("11:00"), minutes(30)),)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from test_examples import EXAMPLES
 
-from ahs_routing.cli import EXIT_INPUT, EXIT_OK, EXIT_VIOLATIONS, main
+from ahs_routing.cli.main import EXIT_INPUT, EXIT_OK, EXIT_VIOLATIONS, main
 
 EXAMPLE = str(EXAMPLES / "trondheim_weekday.json")
 

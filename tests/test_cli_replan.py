@@ -9,7 +9,7 @@ import pytest
 from test_replan import five_visits
 
 from ahs_routing import plan_to_dict, problem_to_dict, read_plan
-from ahs_routing.cli import EXIT_INPUT, EXIT_OK, main
+from ahs_routing.cli.main import EXIT_INPUT, EXIT_OK, main
 
 URGENT = {"id": "u", "patient": "c", "duration_minutes": 20, "windows": [{"start": "09:30", "end": "10:15"}],
           "priority": "critical"}

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from ahs_routing import SolveOptions, check_plan
-from ahs_routing.cli import EXIT_INPUT, EXIT_OK, main
-from ahs_routing.compare import compare_day, compare_days, find_days
+from ahs_routing.analysis.compare import compare_day, compare_days, find_days
+from ahs_routing.cli.main import EXIT_INPUT, EXIT_OK, main
 from ahs_routing.errors import InputError
-from ahs_routing.history import historical_day, historical_days
+from ahs_routing.studies.history import historical_day, historical_days
 
 FAST = SolveOptions(time_limit=1, seed=1)
 PLAN_KPIS = {"visits", "visits_served", "travel_minutes", "distance_km", "overtime_minutes", "continuity_rate",

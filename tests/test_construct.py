@@ -5,12 +5,12 @@ from __future__ import annotations
 from builders import day, hm, nurse, patient, visit
 
 from ahs_routing import After, Break, SolveOptions, check_plan, solve_with_stats, travel_matrix
-from ahs_routing.construct import Sketch, time_ordered_plan
-from ahs_routing.diagnosis import diagnose
-from ahs_routing.model import Problem
-from ahs_routing.plan import Unassigned, UnassignedReason
-from ahs_routing.solver import assemble_plan
-from ahs_routing.timing import RouteSketch, realise_route
+from ahs_routing.domain.model import Problem
+from ahs_routing.domain.plan import Unassigned, UnassignedReason
+from ahs_routing.schedule.timing import RouteSketch, realise_route
+from ahs_routing.solve.construct import Sketch, time_ordered_plan
+from ahs_routing.solve.diagnosis import diagnose
+from ahs_routing.solve.solver import assemble_plan
 
 
 def _sketch(problem: Problem) -> Sketch:
@@ -130,7 +130,7 @@ def test_progress_only_reports_new_bests_across_descents() -> None:
 def test_a_partial_time_ordered_plan_is_the_fallback_when_the_search_serves_fewer(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """If OR-Tools finds nothing (seen on a 1000-visit day with teams and breaks), the checked
     time-ordered plan is returned rather than an empty day."""
-    from ahs_routing import _ortools
+    from ahs_routing.solve import _ortools
 
     problem = day(
         [nurse("n1", skills=frozenset({"s1"})), nurse("n2", skills=frozenset({"s2"}))],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from builders import day, hm, minutes, nurse, patient, visit
 
 from ahs_routing import After, Mode, UnassignedReason, travel_matrix
-from ahs_routing.diagnosis import diagnose
+from ahs_routing.solve.diagnosis import diagnose
 
 
 def _diagnose(problem):  # type: ignore[no-untyped-def]

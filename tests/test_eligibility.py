@@ -5,7 +5,7 @@ from __future__ import annotations
 from builders import day, nurse, patient, visit
 
 from ahs_routing import Policy, travel_matrix
-from ahs_routing.eligibility import ineligible_patients
+from ahs_routing.check.eligibility import ineligible_patients
 
 
 def _problem(policy: Policy):  # type: ignore[no-untyped-def]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from builders import day, hm, minutes, nurse, patient, visit
 
 from ahs_routing import SolveOptions, UnassignedReason, check_plan, solve, travel_matrix
-from ahs_routing.fitting import Budget, ways_to_fit
-from ahs_routing.plan import Unassigned
-from ahs_routing.solver import assemble_plan
-from ahs_routing.timing import retime_route
+from ahs_routing.domain.plan import Unassigned
+from ahs_routing.schedule.timing import retime_route
+from ahs_routing.solve.fitting import Budget, ways_to_fit
+from ahs_routing.solve.solver import assemble_plan
 
 
 def test_overtime_hint_names_the_staff_member_and_the_minutes() -> None:

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from ahs_routing import After, Problem, SolveOptions, Visit, check_plan, solve_with_stats, travel_matrix
-from ahs_routing.scenarios import generate_day
+from ahs_routing.studies.scenarios import generate_day
 
 LIMIT = 2.0
 

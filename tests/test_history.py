@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 from ahs_routing import check_plan
-from ahs_routing.history import historical_day, historical_days
-from ahs_routing.replay import replay
+from ahs_routing.analysis.replay import replay
+from ahs_routing.studies.history import historical_day, historical_days
 
 WEEK = historical_days(5, visits=24)
 

@@ -28,10 +28,10 @@ import pytest
 from builders import day, nurse, patient, visit
 
 from ahs_routing import InputError, Location, Policy, TravelError, TravelModel, travel_matrix
-from ahs_routing.eligibility import ineligible_patients
-from ahs_routing.osrm import OsrmProvider
-from ahs_routing.travel import FallbackProvider, GeodesicProvider, provider_for, travel_from
-from ahs_routing.travel_graph import GraphProvider, load_road_graph
+from ahs_routing.check.eligibility import ineligible_patients
+from ahs_routing.travel.core import FallbackProvider, GeodesicProvider, provider_for, travel_from
+from ahs_routing.travel.graph import GraphProvider, load_road_graph
+from ahs_routing.travel.osrm import OsrmProvider
 
 ROOT = Path(__file__).resolve().parents[1]
 OSLO = ROOT.parent / "shared" / "data" / "osm" / "oslo-center.osm.pbf"
@@ -330,7 +330,7 @@ def test_real_osrm_eligibility_and_far_snaps(osrm_server: str, caplog: pytest.Lo
     places = {"base": base, "near": near, "far": far}
     matrix = OsrmProvider(osrm_server).matrix(places)
     assert travel_from(OsrmProvider(osrm_server), "base", places) == {p: matrix.seconds("base", p) for p in places}
-    with caplog.at_level(logging.WARNING, logger="ahs_routing.osrm"):
+    with caplog.at_level(logging.WARNING, logger="ahs_routing.travel.osrm"):
         road = OsrmProvider(osrm_server).road_travel({"base": base, "boat": Location(59.85, 10.75)})
     assert road.snap_m[1] > 4000
     [record] = caplog.records

@@ -28,18 +28,18 @@ from ahs_routing import (
     TimeWindow,
     Visit,
     check_plan,
-    cli,
     dumps,
     problem_to_dict,
     solve,
 )
-from ahs_routing.kpis import compute_kpis
-from ahs_routing.plan import BreakTaken
-from ahs_routing.travel import GeodesicProvider, MatrixProvider, travel_matrix
+from ahs_routing.domain.kpis import compute_kpis
+from ahs_routing.domain.plan import BreakTaken
+from ahs_routing.travel.core import GeodesicProvider, MatrixProvider, travel_matrix
 
 pytest.importorskip("matplotlib")
 folium = pytest.importorskip("folium")
-from ahs_routing import plotting  # noqa: E402  (after the skips: needs the plots extra)
+from ahs_routing.cli import main as cli  # noqa: E402
+from ahs_routing.plotting import plots as plotting  # noqa: E402  (after the skips: needs the plots extra)
 
 PNG = b"\x89PNG\r\n\x1a\n"
 ST_OLAVS = Location(63.4210, 10.3880)

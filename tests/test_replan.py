@@ -24,7 +24,7 @@ from ahs_routing import (
     check_plan,
     travel_matrix,
 )
-from ahs_routing.replan import (
+from ahs_routing.intraday.replan import (
     AddStaff,
     AddVisit,
     CancelVisit,
@@ -38,9 +38,9 @@ from ahs_routing.replan import (
     replan,
     replan_to_dict,
 )
-from ahs_routing.scenarios import generate_day
-from ahs_routing.solver import assemble_plan, solve
-from ahs_routing.timing import retime_route
+from ahs_routing.schedule.timing import retime_route
+from ahs_routing.solve.solver import assemble_plan, solve
+from ahs_routing.studies.scenarios import generate_day
 
 POSITIONS = {"a": 10, "b": 20, "c": 30, "d": 15, "e": 25}
 QUICK = ReplanOptions(solve=SolveOptions(time_limit=2, seed=1, solution_limit=200))

@@ -34,12 +34,12 @@ from ahs_routing import (
     check_plan,
     solve,
 )
+from ahs_routing.analysis.replay import log_time, read_visit_log, replay, score_plan
+from ahs_routing.domain.kpis import compute_kpis
 from ahs_routing.errors import InputError
-from ahs_routing.kpis import compute_kpis
-from ahs_routing.replay import log_time, read_visit_log, replay, score_plan
-from ahs_routing.scenarios import generate_day
-from ahs_routing.tables import plan_to_frame
-from ahs_routing.travel import travel_matrix
+from ahs_routing.io.tables import plan_to_frame
+from ahs_routing.studies.scenarios import generate_day
+from ahs_routing.travel.core import travel_matrix
 
 LUNCH = (Break(hm("10:00"), hm("11:00"), minutes(30)),)
 

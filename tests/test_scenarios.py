@@ -10,8 +10,8 @@ from collections import Counter
 import pytest
 
 from ahs_routing import InputError, Mode, SolveOptions, check_plan, problem_to_dict, solve
-from ahs_routing.eligibility import ineligible_patients
-from ahs_routing.scenarios import (
+from ahs_routing.check.eligibility import ineligible_patients
+from ahs_routing.studies.scenarios import (
     CHILDREN_HOME_HOSPITAL,
     MUNICIPAL_HOME_CARE,
     TRONDHEIM_POPULATION,
@@ -22,7 +22,7 @@ from ahs_routing.scenarios import (
     scenario,
     towns_table,
 )
-from ahs_routing.travel import travel_matrix
+from ahs_routing.travel.core import travel_matrix
 
 MINUTE = 60
 

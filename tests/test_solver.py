@@ -20,9 +20,9 @@ from ahs_routing import (
     solve,
     solve_with_stats,
 )
-from ahs_routing.scenarios import generate_day
-from ahs_routing.solver import SolveHints
-from ahs_routing.travel import travel_matrix
+from ahs_routing.solve.solver import SolveHints
+from ahs_routing.studies.scenarios import generate_day
+from ahs_routing.travel.core import travel_matrix
 
 FAST = SolveOptions(time_limit=1.0)
 
@@ -335,7 +335,7 @@ def test_bad_options_raise_input_error(bad: dict[str, object]) -> None:
 
 def test_drop_penalties_are_lexicographic_and_never_overflow() -> None:
     """Each class's penalty exceeds every cost plus all lower classes together; huge days degrade, not crash."""
-    from ahs_routing._ortools import drop_penalties
+    from ahs_routing.solve._ortools import drop_penalties
 
     counts = {Priority.LOW: 3, Priority.NORMAL: 2, Priority.HIGH: 1, Priority.CRITICAL: 1}
     p = drop_penalties(counts, 100)
@@ -420,8 +420,8 @@ def test_solving_leaves_no_routing_model_behind() -> None:
 
 def test_a_leg_that_must_hand_over_stops_at_its_first_plan_after_the_share() -> None:
     """hand_over_after=0: the search stops at its first solution, long before its 30 s limit."""
-    from ahs_routing import _ortools
-    from ahs_routing.diagnosis import diagnose
+    from ahs_routing.solve import _ortools
+    from ahs_routing.solve.diagnosis import diagnose
 
     problem = generate_day(30, 2)
     travel = travel_matrix(problem)

@@ -10,9 +10,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from ahs_routing import InputError, SolveOptions, cli, study
-from ahs_routing.scenarios import children_home_hospital
-from ahs_routing.study import DAY_COLUMNS, CapacityStudy, StudyTask, summarise
+from ahs_routing import InputError, SolveOptions
+from ahs_routing.cli import main as cli
+from ahs_routing.studies import study
+from ahs_routing.studies.scenarios import children_home_hospital
+from ahs_routing.studies.study import DAY_COLUMNS, CapacityStudy, StudyTask, summarise
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 #: Tiny days, searches stopped by solution counts: a task takes about a second.

@@ -9,8 +9,8 @@ import pytest
 from test_examples import EXAMPLES
 
 from ahs_routing import InputError, SolveOptions, check_plan, read_problem, solve
-from ahs_routing.contract import problem_to_dict
-from ahs_routing.tables import plan_to_frame, problem_from_tables, problem_to_tables, unassigned_to_frame
+from ahs_routing.io.contract import problem_to_dict
+from ahs_routing.io.tables import plan_to_frame, problem_from_tables, problem_to_tables, unassigned_to_frame
 
 BASE = {"id": "base", "name": "St. Olavs", "lat": 63.4208, "lon": 10.3886}
 

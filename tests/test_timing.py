@@ -5,8 +5,8 @@ from __future__ import annotations
 from builders import day, hm, minutes, nurse, patient, visit
 
 from ahs_routing import Break, Mode, Plan, PlanStatus, check_plan, travel_matrix
-from ahs_routing.kpis import compute_kpis
-from ahs_routing.timing import RouteSketch, realise_route, retime_route
+from ahs_routing.domain.kpis import compute_kpis
+from ahs_routing.schedule.timing import RouteSketch, realise_route, retime_route
 
 
 def _as_plan(problem, routes) -> Plan:  # type: ignore[no-untyped-def]

@@ -17,10 +17,10 @@ import pytest
 from builders import day, nurse, patient, visit
 
 from ahs_routing import InputError, Location, Policy, TravelError, TravelModel, travel_matrix
-from ahs_routing.eligibility import ineligible_patients
-from ahs_routing.travel import FallbackProvider, GeodesicProvider, provider_for, travel_from
-from ahs_routing.travel_cache import CachedProvider
-from ahs_routing.travel_graph import GraphProvider, load_road_graph, parse_maxspeed
+from ahs_routing.check.eligibility import ineligible_patients
+from ahs_routing.travel.cache import CachedProvider
+from ahs_routing.travel.core import FallbackProvider, GeodesicProvider, provider_for, travel_from
+from ahs_routing.travel.graph import GraphProvider, load_road_graph, parse_maxspeed
 
 OSLO = Path(__file__).resolve().parents[2] / "shared" / "data" / "osm" / "oslo-center.osm.pbf"
 
@@ -87,7 +87,7 @@ def test_only_the_strongly_connected_part_is_kept_and_far_snaps_warn(
     that names the place but not its coordinates."""
     graph = load_road_graph(graphml)
     assert graph.nodes == 4
-    with caplog.at_level(logging.WARNING, logger="ahs_routing.travel_graph"):
+    with caplog.at_level(logging.WARNING, logger="ahs_routing.travel.graph"):
         road = GraphProvider(str(graphml), snap_warning_m=300, access_kmh=15).road_travel(
             {"base": BASE, "home": DANGLING})
     assert road.snap_m[1] == pytest.approx(1112, rel=0.01)
@@ -222,7 +222,7 @@ def test_cli_travel_lists_minutes_from_the_base(
     import json
 
     from ahs_routing import problem_to_dict
-    from ahs_routing.cli import main
+    from ahs_routing.cli.main import main
 
     problem = day([nurse("n1")], [patient("near", location=NEAR), patient("far", location=FAR)],
                   [visit("v1", "near")], {"near": 0, "far": 0}, policy=Policy(60, None))

@@ -9,19 +9,8 @@ Typical use::
     assert not check_plan(problem, plan)
 """
 
-from ahs_routing.checker import Violation, check_plan
-from ahs_routing.contract import (
-    dumps,
-    json_schemas,
-    plan_from_dict,
-    plan_to_dict,
-    problem_from_dict,
-    problem_to_dict,
-    read_plan,
-    read_problem,
-)
-from ahs_routing.errors import InputError, InputProblem, TravelError
-from ahs_routing.model import (
+from ahs_routing.check.checker import Violation, check_plan
+from ahs_routing.domain.model import (
     After,
     Base,
     Break,
@@ -38,8 +27,7 @@ from ahs_routing.model import (
     TravelModel,
     Visit,
 )
-from ahs_routing.osrm import OsrmProvider
-from ahs_routing.plan import (
+from ahs_routing.domain.plan import (
     BreakTaken,
     IneligiblePatient,
     IneligibleReason,
@@ -51,11 +39,23 @@ from ahs_routing.plan import (
     Unassigned,
     UnassignedReason,
 )
-from ahs_routing.solver import SolveHints, SolveOptions, SolveStats, solve, solve_with_stats
-from ahs_routing.tables import plan_to_frame, problem_from_tables, problem_to_tables, unassigned_to_frame
-from ahs_routing.travel import GeodesicProvider, MatrixProvider, TravelMatrix, TravelProvider, travel_matrix
-from ahs_routing.travel_cache import CachedProvider
-from ahs_routing.travel_graph import GraphProvider
+from ahs_routing.errors import InputError, InputProblem, TravelError
+from ahs_routing.io.contract import (
+    dumps,
+    json_schemas,
+    plan_from_dict,
+    plan_to_dict,
+    problem_from_dict,
+    problem_to_dict,
+    read_plan,
+    read_problem,
+)
+from ahs_routing.io.tables import plan_to_frame, problem_from_tables, problem_to_tables, unassigned_to_frame
+from ahs_routing.solve.solver import SolveHints, SolveOptions, SolveStats, solve, solve_with_stats
+from ahs_routing.travel.cache import CachedProvider
+from ahs_routing.travel.core import GeodesicProvider, MatrixProvider, TravelMatrix, TravelProvider, travel_matrix
+from ahs_routing.travel.graph import GraphProvider
+from ahs_routing.travel.osrm import OsrmProvider
 
 __version__ = "0.1.0"
 

@@ -1,0 +1,1 @@
+"""Rules that judge a plan: the independent plan checker and patient eligibility."""

@@ -1,0 +1,1 @@
+"""The ahs-routing command line."""

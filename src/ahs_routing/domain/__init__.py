@@ -1,0 +1,1 @@
+"""The domain model: problems (visits, staff, shifts, windows) and plans (routes, stops), immutable."""

@@ -1,0 +1,1 @@
+"""The edges: the contract's JSON documents and pandas tables, parsed into the domain model and back."""

@@ -1,0 +1,1 @@
+"""Solving a day: eligibility, diagnosis, the OR-Tools search, repair and plan assembly."""

@@ -1,0 +1,136 @@
+"""A PyVRP warm start for days whose rules PyVRP expresses exactly (the only module importing pyvrp).
+
+PyVRP's hybrid genetic search is the strongest open solver on plain VRPTW, but it has no
+breaks, team visits, `after` links, several windows per visit or per-visit staff
+restrictions. On days without any of those it plans the core routing problem for a share
+of the time limit; its routes then warm-start the OR-Tools search, which holds every rule
+of the contract, and the plan checker checks the result as always. On any other day, or
+when pyvrp is not installed, nothing happens here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from ahs_routing.domain.model import Priority, Problem, start_ranges
+from ahs_routing.travel.core import TravelMatrix
+
+log = logging.getLogger(__name__)
+
+#: Demands are fractional in the contract; PyVRP counts whole units (as the OR-Tools model).
+LOAD_SCALE = 1000
+#: Accepted iterations without improvement after which PyVRP stops early (a reproducible stop).
+NO_IMPROVEMENT_ITERATIONS = 20_000
+_UNBOUNDED = 2**40
+
+
+def available() -> bool:
+    """True when pyvrp can be imported."""
+    return importlib.util.find_spec("pyvrp") is not None
+
+
+def why_not(problem: Problem, candidates: Mapping[str, Sequence[str]]) -> str | None:
+    """Return why PyVRP cannot express this day exactly, or None when it can."""
+    if any(person.breaks for person in problem.staff):
+        return "staff have breaks"
+    staff_ids = {s.id for s in problem.staff}
+    for visit in problem.visits:
+        if visit.id not in candidates:
+            continue
+        if visit.staff_count > 1 or visit.after is not None:
+            return "team visits or 'after' links"
+        if len(visit.windows) > 1:
+            return "a visit has several windows"
+        if set(candidates[visit.id]) != staff_ids:
+            return "some visits are restricted to some staff"
+        if visit.late:
+            return "lateness tolerances"
+    if any(p.preferred_staff for p in problem.patients):
+        return "continuity preferences"
+    return None
+
+
+def warm_start(
+    problem: Problem,
+    travel: TravelMatrix,
+    candidates: Mapping[str, Sequence[str]],
+    penalties: Mapping[Priority, int],
+    seconds: float,
+    seed: int,
+    overtime_weight: int,
+) -> dict[str, list[str]] | None:
+    """Return staff id -> visit ids planned by PyVRP in `seconds`, or None if it found nothing feasible."""
+    from pyvrp import Model
+    from pyvrp.stop import MaxRuntime, MultipleCriteria, NoImprovement
+
+    model = Model()
+    visits = [v for v in problem.visits if v.id in candidates]
+    place_ids = list(dict.fromkeys(
+        [problem.start_place(s) for s in problem.staff] + [problem.end_place(s) for s in problem.staff]
+    ))
+    # One PyVRP location per depot and per visit, even at the same place; coordinates are
+    # unused because every edge is given.
+    locations = []
+    depots = {}
+    for place_id in place_ids:
+        locations.append(model.add_location(x=0, y=0))
+        depots[place_id] = model.add_depot(locations[-1], name=place_id)
+    # Staff with the same depots, shift, overtime, capacity and travel cap form one vehicle type.
+    kinds: dict[tuple[str, str, int, int, int, float | None, int | None], list[str]] = {}
+    for person in problem.staff:
+        key = (problem.start_place(person), problem.end_place(person), person.shift.start, person.shift.end,
+               person.overtime, person.capacity, person.max_travel)
+        kinds.setdefault(key, []).append(person.id)
+    type_staff: list[list[str]] = []
+    for (start, end, shift_start, shift_end, overtime, capacity, max_travel), members in kinds.items():
+        model.add_vehicle_type(
+            num_available=len(members),
+            capacity=[int(capacity * LOAD_SCALE) if capacity is not None else _UNBOUNDED],
+            start_depot=depots[start],
+            end_depot=depots[end],
+            tw_early=shift_start,
+            tw_late=shift_end + overtime,
+            shift_duration=shift_end - shift_start,
+            max_overtime=overtime,
+            unit_overtime_cost=overtime_weight,
+            max_distance=max_travel if max_travel is not None else _UNBOUNDED,
+        )
+        type_staff.append(members)
+    for visit in visits:
+        ranges = start_ranges(visit)
+        early, late = ranges[0] if ranges else (0, _UNBOUNDED)
+        locations.append(model.add_location(x=0, y=0))
+        model.add_client(
+            locations[-1],
+            delivery=[round(visit.demand * LOAD_SCALE)],
+            service_duration=problem.service_seconds(visit),
+            tw_early=early,
+            tw_late=late,
+            required=False,
+            prize=min(penalties[visit.priority], _UNBOUNDED),
+            name=visit.id,
+        )
+    rows = [travel.index(p) for p in place_ids] + [travel.index(problem.place_of_visit(v)) for v in visits]
+    seconds_matrix = travel.seconds_array()[np.ix_(rows, rows)]
+    for i, frm in enumerate(locations):
+        for j, to in enumerate(locations):
+            value = int(seconds_matrix[i, j])
+            model.add_edge(frm, to, distance=value, duration=value)
+    stop = MultipleCriteria([MaxRuntime(seconds), NoImprovement(NO_IMPROVEMENT_ITERATIONS)])
+    result = model.solve(stop=stop, seed=seed, display=False)
+    if not result.best.is_feasible():
+        log.info("the PyVRP warm start found no feasible plan in %.1fs", seconds)
+        return None
+    routes: dict[str, list[str]] = {}
+    used = [0] * len(type_staff)
+    for route in result.best.routes():
+        kind = route.vehicle_type()
+        staff_id = type_staff[kind][used[kind]]
+        used[kind] += 1
+        # A route is a sequence of activities; a client activity's idx counts clients from 0.
+        routes[staff_id] = [visits[activity.idx].id for activity in route if activity.is_client()]
+    return routes

@@ -1,0 +1,173 @@
+"""Why a visit cannot be served: checks that need no search, and the sentences that explain them.
+
+Before solving, each visit's candidate staff are narrowed step by step: skills
+(`no_qualified_staff`), then avoid / excluded / pinned (`no_compatible_staff`), then
+whether some window can be reached and the staff member get back within the shift
+(`unreachable_in_shift`). A visit tied by `after` or a team to a visit that cannot be
+served is `linked_visit_unserved`. What survives is handed to the solver with its
+candidates; whatever the solver then leaves out could be served alone: `capacity`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ahs_routing.domain.model import Problem, Staff, Visit, start_ranges
+from ahs_routing.domain.plan import Unassigned, UnassignedReason
+from ahs_routing.times import format_clock
+from ahs_routing.travel.core import TravelMatrix
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """The staff who could serve a visit on their own, and why the others cannot."""
+
+    visit: str
+    staff: tuple[str, ...]
+
+
+def _names(ids: list[str], limit: int = 4) -> str:
+    shown = ", ".join(ids[:limit])
+    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
+def _quoted(items: frozenset[str] | set[str]) -> str:
+    return ", ".join(f"'{x}'" for x in sorted(items))
+
+
+def incompatibility(problem: Problem, visit: Visit, person: Staff) -> str | None:
+    """Return why `person` may not serve `visit` (avoid, excluded, pinned), or None if they may."""
+    patient = problem.patient_of(visit)
+    if visit.pinned_staff is not None and visit.pinned_staff != person.id:
+        return f"the visit is pinned to {visit.pinned_staff}"
+    if person.id in patient.excluded_staff:
+        return f"{person.id} is excluded by this patient"
+    clash = person.avoid & patient.attributes
+    if clash:
+        return f"{person.id} avoids {_quoted(clash)}, which this home has"
+    return None
+
+
+def reach_problem(problem: Problem, travel: TravelMatrix, visit: Visit, person: Staff) -> str | None:
+    """Return why `person` cannot reach any window of `visit` and get back in time, or None."""
+    place = problem.place_of_visit(visit)
+    there = travel.seconds(problem.start_place(person), place)
+    back = travel.seconds(place, problem.end_place(person))
+    if person.max_travel is not None and there + back > person.max_travel:
+        return (f"{person.id} would drive {(there + back) // 60} min there and back, "
+                f"over their cap of {person.max_travel // 60} min")
+    earliest = person.shift.start + there
+    service = problem.service_seconds(visit)
+    ranges = start_ranges(visit) or [(person.shift.start, person.latest_end)]
+    fits_without_breaks = False
+    for window_start, window_end in ranges:
+        low = max(window_start, earliest)
+        high = min(window_end, person.latest_end - service - back)
+        if low > high:
+            continue
+        fits_without_breaks = True
+        if _breaks_leave_room(person, low, high, there, service + back):
+            return None
+    if fits_without_breaks:
+        return f"{person.id}'s breaks leave no room to travel there, do it and get back"
+    if earliest > ranges[-1][1]:
+        return (f"{person.id} can be there at {format_clock(earliest)} at the earliest, "
+                f"after the window ends at {format_clock(ranges[-1][1])}")
+    return (f"{person.id} cannot start in a window from {format_clock(ranges[0][0])} and be back "
+            f"by {format_clock(person.latest_end)}")
+
+
+def _breaks_leave_room(person: Staff, low: int, high: int, there: int, after: int) -> bool:
+    """True when some start in [low, high] lets every break fit before leaving or after getting back.
+
+    Alone on a route, the staff member is busy from `start - there` to `start + after`; each
+    break needs its length outside that stretch, inside its own limits and the shift. For one
+    break the good starts are a ray up (break before leaving) and a ray down (break after
+    returning), so testing the ends of those rays and of [low, high] is exact.
+    """
+    if not person.breaks:
+        return True
+    limits = [(max(b.earliest_start, person.shift.start), min(b.latest_end, person.latest_end), b.duration)
+              for b in person.breaks]
+    candidates = {low, high}
+    for earliest, latest, duration in limits:
+        candidates.add(earliest + duration + there)  # the earliest start with the break taken first
+        candidates.add(latest - duration - after)  # the latest start with the break taken on return
+    for start in sorted(c for c in candidates if low <= c <= high):
+        if all(earliest + duration <= start - there or max(earliest, start + after) + duration <= latest
+               for earliest, latest, duration in limits):
+            return True
+    return False
+
+
+def diagnose(
+    problem: Problem, travel: TravelMatrix, excluded: Mapping[str, Unassigned]
+) -> tuple[dict[str, Candidates], dict[str, Unassigned]]:
+    """Return candidate staff per servable visit, and the visits no one could ever serve.
+
+    `excluded` holds visits already ruled out (ineligible patients); they are passed on,
+    and their linked visits become `linked_visit_unserved`.
+    """
+    unserved: dict[str, Unassigned] = dict(excluded)
+    candidates: dict[str, Candidates] = {}
+    for visit in problem.visits:
+        if visit.id in unserved:
+            continue
+        verdict = _single_visit(problem, travel, visit)
+        if isinstance(verdict, Unassigned):
+            unserved[visit.id] = verdict
+        else:
+            candidates[visit.id] = verdict
+    _propagate_links(problem, candidates, unserved)
+    return candidates, unserved
+
+
+def _single_visit(problem: Problem, travel: TravelMatrix, visit: Visit) -> Candidates | Unassigned:
+    need = visit.staff_count
+    team = f"{need} staff" if need > 1 else "a staff member"
+    qualified = [s for s in problem.staff if visit.skills <= s.skills]
+    if len(qualified) < need:
+        missing = sorted(visit.skills)
+        if not qualified:
+            detail = f"needs {_quoted(set(missing))}; no staff member has all of them"
+        else:
+            detail = (f"needs {team} with {_quoted(set(missing))}; only "
+                      f"{_names([s.id for s in qualified])} {'has' if len(qualified) == 1 else 'have'} them")
+        return Unassigned(visit.id, UnassignedReason.NO_QUALIFIED_STAFF, detail)
+    blocked = {s.id: incompatibility(problem, visit, s) for s in qualified}
+    compatible = [s for s in qualified if blocked[s.id] is None]
+    if len(compatible) < need:
+        skill_text = f"needs {_quoted(set(visit.skills))}" if visit.skills else "needs a visit"
+        reasons = "; ".join(r for r in blocked.values() if r is not None)
+        holders = _names([s.id for s in qualified])
+        detail = f"{skill_text} — qualified: {holders}; {reasons}"
+        return Unassigned(visit.id, UnassignedReason.NO_COMPATIBLE_STAFF, detail)
+    unreachable = {s.id: reach_problem(problem, travel, visit, s) for s in compatible}
+    able = [s.id for s in compatible if unreachable[s.id] is None]
+    if len(able) < need:
+        reasons = "; ".join(r for r in unreachable.values() if r is not None)
+        return Unassigned(visit.id, UnassignedReason.UNREACHABLE_IN_SHIFT,
+                          f"no {team} can reach a window and get back within the shift: {reasons}")
+    return Candidates(visit.id, tuple(able))
+
+
+def _propagate_links(problem: Problem, candidates: dict[str, Candidates], unserved: dict[str, Unassigned]) -> None:
+    """Mark visits linked by `after` to an unservable visit, to a fixed point."""
+    changed = True
+    while changed:
+        changed = False
+        for visit in problem.visits:
+            if visit.after is None:
+                continue
+            first, then = visit.after.visit, visit.id
+            for lost, partner in ((first, then), (then, first)):
+                if lost in unserved and partner in candidates:
+                    del candidates[partner]
+                    cause = unserved[lost]
+                    unserved[partner] = Unassigned(
+                        partner,
+                        UnassignedReason.LINKED_VISIT_UNSERVED,
+                        f"linked by 'after' to {lost}, which cannot be served ({cause.reason.value})",
+                    )
+                    changed = True

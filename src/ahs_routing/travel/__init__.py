@@ -1,0 +1,1 @@
+"""Travel between places: matrices in whole seconds, and the providers that build them."""

@@ -1,0 +1,176 @@
+"""An on-disk cache of travel matrices, so that re-planning the same homes costs nothing.
+
+Matrices live in one SQLite file keyed by a hash of the provider's settings
+(`cache_settings()`: provider, file identity or server, speeds, ...) and of the places'
+coordinates. Place ids are not part of the key: the same homes under other ids (or in
+another order) hit the same entry, because the key uses the distinct coordinates sorted,
+and the cached matrix is rearranged to the order asked for. Nothing but coordinates and
+travel figures is stored, and only on the caller's disk.
+
+Safe under concurrent processes: the database runs in WAL mode (readers never block the
+writer), every write is one short transaction retried under a busy timeout, and entries
+are written with INSERT OR REPLACE of identical content, so two processes computing the
+same matrix at once both succeed and agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+from ahs_routing.domain.model import Location
+from ahs_routing.errors import TravelError
+from ahs_routing.travel.core import TravelMatrix
+
+logger = logging.getLogger(__name__)
+
+#: Coordinates are keyed to 1e-7 degrees (about 1 cm): the same home always hits.
+_COORDINATE_DIGITS = 7
+_BUSY_TIMEOUT_S = 30.0
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS matrices (
+    key TEXT PRIMARY KEY,
+    provider TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    created REAL NOT NULL,
+    seconds BLOB NOT NULL,
+    km BLOB
+)
+"""
+
+
+@runtime_checkable
+class CacheableProvider(Protocol):
+    """A travel provider whose matrices depend only on its settings and the coordinates."""
+
+    def matrix(self, places: Mapping[str, Location]) -> TravelMatrix:
+        """Return the travel matrix between all the given places."""
+        ...
+
+    def cache_settings(self) -> Mapping[str, object]:
+        """Return every setting the matrix depends on, as JSON-serialisable values."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class CacheStats:
+    """What a cached provider did: lookups answered from disk and matrices computed."""
+
+    hits: int
+    misses: int
+
+
+@dataclass(slots=True)
+class _Counter:
+    hits: int = 0
+    misses: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CachedProvider:
+    """Wraps a provider: matrices come from the SQLite file at `path` when they were computed before."""
+
+    provider: CacheableProvider
+    path: str
+    _counter: _Counter = field(default_factory=_Counter, repr=False, compare=False)
+
+    @property
+    def stats(self) -> CacheStats:
+        """Return the hits and misses of this wrapper so far."""
+        return CacheStats(self._counter.hits, self._counter.misses)
+
+    def matrix(self, places: Mapping[str, Location]) -> TravelMatrix:
+        """Return the matrix from the cache, or from the provider (then stored) on a miss."""
+        ids = list(places)
+        points = sorted({_rounded(places[p]) for p in ids})
+        position = {point: i for i, point in enumerate(points)}
+        key = _key(self.provider.cache_settings(), points)
+        rows = np.array([position[_rounded(places[p])] for p in ids], dtype=np.int64)
+        with _connect(self.path) as connection:
+            stored = connection.execute("SELECT size, seconds, km FROM matrices WHERE key = ?", (key,)).fetchone()
+        if stored is not None:
+            self._counter.hits += 1
+            size, seconds_blob, km_blob = stored
+            seconds = np.frombuffer(seconds_blob, dtype=np.int64).reshape(size, size)
+            km = None if km_blob is None else np.frombuffer(km_blob, dtype=np.float64).reshape(size, size)
+        else:
+            self._counter.misses += 1
+            # Compute over the distinct points only: duplicates would just repeat rows.
+            unique = {f"p{i}": Location(lat, lon) for i, (lat, lon) in enumerate(points)}
+            computed = self.provider.matrix(unique)
+            seconds = np.ascontiguousarray(computed.seconds_array(), dtype=np.int64)
+            km_array = computed.km_array()
+            km = None if km_array is None else np.ascontiguousarray(km_array, dtype=np.float64)
+            self._store(key, len(points), seconds, km)
+        picked_km = None if km is None else km[np.ix_(rows, rows)]
+        # Two places on the very same spot are no trip, whatever the provider said for a point to itself.
+        return TravelMatrix(ids, seconds[np.ix_(rows, rows)], picked_km)
+
+    def _store(self, key: str, size: int, seconds: npt.NDArray[np.int64], km: npt.NDArray[np.float64] | None) -> None:
+        provider = str(self.provider.cache_settings().get("provider", type(self.provider).__name__))
+        try:
+            with _connect(self.path) as connection:
+                connection.execute(
+                    "INSERT OR REPLACE INTO matrices (key, provider, size, created, seconds, km)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (key, provider, size, time.time(), seconds.tobytes(), None if km is None else km.tobytes()),
+                )
+        except sqlite3.Error as error:
+            # The matrix is correct either way; a cache that cannot be written only costs time.
+            logger.warning("travel cache %s: could not store a matrix: %s", Path(self.path).name, error)
+
+
+def _rounded(location: Location) -> tuple[float, float]:
+    return round(location.lat, _COORDINATE_DIGITS), round(location.lon, _COORDINATE_DIGITS)
+
+
+def _key(settings: Mapping[str, object], points: list[tuple[float, float]]) -> str:
+    digest = hashlib.sha256()
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    digest.update(np.array(points, dtype=np.float64).tobytes())
+    return digest.hexdigest()
+
+
+class _connect:
+    """A short-lived connection in WAL mode that commits on success and always closes."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.connection: sqlite3.Connection | None = None
+
+    def __enter__(self) -> sqlite3.Connection:
+        try:
+            parent = Path(self.path).parent
+            if not parent.exists():
+                os.makedirs(parent, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute(_SCHEMA)
+        except (sqlite3.Error, OSError) as error:
+            raise TravelError(f"travel cache {self.path!r} cannot be opened: {error}") from error
+        self.connection = connection
+        return connection
+
+    def __exit__(self, *exc: object) -> None:
+        if self.connection is not None:
+            self.connection.close()
+
+
+def clear_cache(path: str | os.PathLike[str]) -> int:
+    """Delete every cached matrix in the file at `path`; return how many there were."""
+    with _connect(os.fspath(path)) as connection:
+        count = int(connection.execute("SELECT COUNT(*) FROM matrices").fetchone()[0])
+        connection.execute("DELETE FROM matrices")
+    return count
