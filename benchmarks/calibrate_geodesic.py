@@ -26,10 +26,10 @@ import numpy as np
 import numpy.typing as npt
 
 from ahs_routing import GeodesicProvider, Location
-from ahs_routing.travel.cache import CachedProvider
-from ahs_routing.travel.core import great_circle_km
-from ahs_routing.travel.graph import GraphProvider, RoadTravel, load_road_graph
-from ahs_routing.travel.osrm import OsrmProvider
+from ahs_routing.geo import great_circle_km
+from ahs_routing.travel import CachedProvider, GraphProvider, OsrmProvider
+from ahs_routing.travel.graph import load_road_graph
+from ahs_routing.travel.matrix import RoadTravel
 
 FloatArray = npt.NDArray[np.float64]
 BANDS_KM = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 60.0, np.inf)

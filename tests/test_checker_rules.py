@@ -63,7 +63,7 @@ def plan_of(problem_: Problem, routes: list[Route], unassigned: tuple[Unassigned
     served = {s.visit for r in routes for s in r.stops}
     complete = all(v.id in served for v in problem_.visits)
     return Plan(problem_.date, PlanStatus.COMPLETE if complete else PlanStatus.PARTIAL, tuple(routes), unassigned,
-                (), compute_kpis(problem_, travel_matrix(problem_), routes))
+                (), compute_kpis(problem_, routes, has_km=travel_matrix(problem_).has_km))
 
 
 def rules(problem_: Problem, plan: Plan) -> set[str]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from builders import day, hm, nurse, patient, visit
 
 from ahs_routing import After, Break, SolveOptions, check_plan, solve_with_stats, travel_matrix
+from ahs_routing.domain.kpis import assemble_plan
 from ahs_routing.domain.model import Problem
 from ahs_routing.domain.plan import Unassigned, UnassignedReason
 from ahs_routing.schedule.timing import RouteSketch, realise_route
 from ahs_routing.solve.construct import Sketch, time_ordered_plan
 from ahs_routing.solve.diagnosis import diagnose
-from ahs_routing.solve.solver import assemble_plan
 
 
 def _sketch(problem: Problem) -> Sketch:
@@ -23,7 +23,7 @@ def _sketch(problem: Problem) -> Sketch:
                             RouteSketch(problem.staff_by_id[s].shift.start, 0, visits, sketch.breaks[s]))
               for s, visits in sketch.visits.items()]
     left = {v: Unassigned(v, UnassignedReason.CAPACITY) for v in sketch.left_out}
-    assert check_plan(problem, assemble_plan(problem, travel, routes, left, []), travel) == []
+    assert check_plan(problem, assemble_plan(problem, routes, left, [], has_km=travel.has_km), travel) == []
     return sketch
 
 

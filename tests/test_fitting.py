@@ -5,10 +5,10 @@ from __future__ import annotations
 from builders import day, hm, minutes, nurse, patient, visit
 
 from ahs_routing import SolveOptions, UnassignedReason, check_plan, solve, travel_matrix
+from ahs_routing.domain.kpis import assemble_plan
 from ahs_routing.domain.plan import Unassigned
 from ahs_routing.schedule.timing import retime_route
 from ahs_routing.solve.fitting import Budget, ways_to_fit
-from ahs_routing.solve.solver import assemble_plan
 
 
 def test_overtime_hint_names_the_staff_member_and_the_minutes() -> None:
@@ -54,7 +54,8 @@ def test_a_visit_that_fits_as_it_is_gets_the_cheapest_position() -> None:
     travel = travel_matrix(problem)
     route = retime_route(problem, travel, problem.staff_by_id["n1"], ["va", "vc"])
     assert route is not None
-    plan = assemble_plan(problem, travel, [route], {"vb": Unassigned("vb", UnassignedReason.CAPACITY)}, [])
+    left = {"vb": Unassigned("vb", UnassignedReason.CAPACITY)}
+    plan = assemble_plan(problem, [route], left, [], has_km=travel.has_km)
     fits = ways_to_fit(problem, travel, plan, "vb")
     best = fits[0]
     assert (best.staff, best.position, best.added_travel, best.as_is) == ("n1", 1, 0, True)
@@ -68,6 +69,6 @@ def test_the_budget_bounds_the_work() -> None:
     """With no evaluations left nothing is tried, so nothing is found."""
     problem = day([nurse("n1")], [patient("a")], [visit("va", "a", 30)], {"a": 10})
     travel = travel_matrix(problem)
-    plan = assemble_plan(problem, travel, [], {"va": Unassigned("va", UnassignedReason.CAPACITY)}, [])
+    plan = assemble_plan(problem, [], {"va": Unassigned("va", UnassignedReason.CAPACITY)}, [], has_km=travel.has_km)
     assert ways_to_fit(problem, travel, plan, "va", budget=Budget(0)) == []
     assert len(ways_to_fit(problem, travel, plan, "va", budget=Budget(1))) == 1

@@ -29,9 +29,15 @@ from builders import day, nurse, patient, visit
 
 from ahs_routing import InputError, Location, Policy, TravelError, TravelModel, travel_matrix
 from ahs_routing.check.eligibility import ineligible_patients
-from ahs_routing.travel.core import FallbackProvider, GeodesicProvider, provider_for, travel_from
-from ahs_routing.travel.graph import GraphProvider, load_road_graph
-from ahs_routing.travel.osrm import OsrmProvider
+from ahs_routing.travel import (
+    FallbackProvider,
+    GeodesicProvider,
+    GraphProvider,
+    OsrmProvider,
+    provider_for,
+    travel_from,
+)
+from ahs_routing.travel.graph import load_road_graph
 
 ROOT = Path(__file__).resolve().parents[1]
 OSLO = ROOT.parent / "shared" / "data" / "osm" / "oslo-center.osm.pbf"

@@ -34,7 +34,7 @@ from ahs_routing import (
 )
 from ahs_routing.domain.kpis import compute_kpis
 from ahs_routing.domain.plan import BreakTaken
-from ahs_routing.travel.core import GeodesicProvider, MatrixProvider, travel_matrix
+from ahs_routing.travel import GeodesicProvider, MatrixProvider, travel_matrix
 
 pytest.importorskip("matplotlib")
 folium = pytest.importorskip("folium")
@@ -116,7 +116,7 @@ def test_gantt_pieces_of_a_hand_checked_route() -> None:
         Stop("v2", "p2", 600, hm("09:40"), hm("11:00"), hm("11:30")),
     ), (BreakTaken(hm("10:00"), hm("10:30")),))
     plan = Plan(problem.date, PlanStatus.COMPLETE, (route,), (), (),
-                compute_kpis(problem, travel_matrix(problem), [route]))
+                compute_kpis(problem, [route], has_km=travel_matrix(problem).has_km))
     assert check_plan(problem, plan) == []
     pieces = [(kind, start, end) for kind, start, end, _, _ in plotting.gantt_segments(problem, route)]
     assert pieces == [

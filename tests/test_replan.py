@@ -24,6 +24,7 @@ from ahs_routing import (
     check_plan,
     travel_matrix,
 )
+from ahs_routing.domain.kpis import assemble_plan
 from ahs_routing.intraday.replan import (
     AddStaff,
     AddVisit,
@@ -39,7 +40,7 @@ from ahs_routing.intraday.replan import (
     replan_to_dict,
 )
 from ahs_routing.schedule.timing import retime_route
-from ahs_routing.solve.solver import assemble_plan, solve
+from ahs_routing.solve.solver import solve
 from ahs_routing.studies.scenarios import generate_day
 
 POSITIONS = {"a": 10, "b": 20, "c": 30, "d": 15, "e": 25}
@@ -56,7 +57,7 @@ def morning(problem: Problem, orders: Mapping[str, Sequence[str]]) -> Plan:
         routes.append(route)
     routed = {v for order in orders.values() for v in order}
     left = {v.id: Unassigned(v.id, UnassignedReason.CAPACITY, "") for v in problem.visits if v.id not in routed}
-    plan = assemble_plan(problem, matrix, routes, left, [])
+    plan = assemble_plan(problem, routes, left, [], has_km=matrix.has_km)
     assert check_plan(problem, plan) == []
     return plan
 

@@ -39,7 +39,7 @@ from ahs_routing.domain.kpis import compute_kpis
 from ahs_routing.errors import InputError
 from ahs_routing.io.tables import plan_to_frame
 from ahs_routing.studies.scenarios import generate_day
-from ahs_routing.travel.core import travel_matrix
+from ahs_routing.travel import travel_matrix
 
 LUNCH = (Break(hm("10:00"), hm("11:00"), minutes(30)),)
 
@@ -99,7 +99,7 @@ def test_the_same_day_as_a_plan_document_scores_the_same_and_counts_a_short_brea
     n2 = Route("n2", hm("08:35"), hm("09:00"), minutes(10), None,
                (Stop("v3", "h3", minutes(5), hm("08:40"), hm("08:40"), hm("08:55")),))
     driven = Plan(problem.date, PlanStatus.COMPLETE, (n1, n2), (), (),
-                  compute_kpis(problem, travel_matrix(problem), [n1, n2]))
+                  compute_kpis(problem, [n1, n2], has_km=travel_matrix(problem).has_km))
     assert ("break", "n1", None, 15) in found(problem, driven)
     n1_back = replay(problem, driven).plan.route_of("n1")
     assert n1_back is not None and n1_back.end == hm("11:20")  # lunch at h2, then 20 minutes home

@@ -22,7 +22,7 @@ from ahs_routing.studies.scenarios import (
     scenario,
     towns_table,
 )
-from ahs_routing.travel.core import travel_matrix
+from ahs_routing.travel import travel_matrix
 
 MINUTE = 60
 

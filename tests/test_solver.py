@@ -22,7 +22,7 @@ from ahs_routing import (
 )
 from ahs_routing.solve.solver import SolveHints
 from ahs_routing.studies.scenarios import generate_day
-from ahs_routing.travel.core import travel_matrix
+from ahs_routing.travel import travel_matrix
 
 FAST = SolveOptions(time_limit=1.0)
 

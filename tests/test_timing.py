@@ -11,7 +11,8 @@ from ahs_routing.schedule.timing import RouteSketch, realise_route, retime_route
 
 def _as_plan(problem, routes) -> Plan:  # type: ignore[no-untyped-def]
     matrix = travel_matrix(problem)
-    return Plan(problem.date, PlanStatus.COMPLETE, tuple(routes), (), (), compute_kpis(problem, matrix, routes))
+    kpis = compute_kpis(problem, routes, has_km=matrix.has_km)
+    return Plan(problem.date, PlanStatus.COMPLETE, tuple(routes), (), (), kpis)
 
 
 def test_retime_puts_the_break_at_the_door_when_it_cannot_come_before_the_drive() -> None:

@@ -7,7 +7,8 @@ import pytest
 from geopy.distance import geodesic
 
 from ahs_routing import GeodesicProvider, InputError, Location, MatrixProvider, TravelMatrix, TravelModel
-from ahs_routing.travel.core import great_circle_km, provider_for
+from ahs_routing.geo import great_circle_km
+from ahs_routing.travel import provider_for
 
 TRONDHEIM = Location(63.4208, 10.3886)
 MELHUS = Location(63.2847, 10.2781)

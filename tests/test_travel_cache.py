@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from ahs_routing import GeodesicProvider, Location, TravelError, TravelMatrix
-from ahs_routing.travel.cache import CachedProvider, clear_cache
+from ahs_routing.travel import CachedProvider, clear_cache
 
 A, B, C = Location(63.42, 10.39), Location(63.28, 10.28), Location(63.47, 10.92)
 

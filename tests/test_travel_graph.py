@@ -18,9 +18,15 @@ from builders import day, nurse, patient, visit
 
 from ahs_routing import InputError, Location, Policy, TravelError, TravelModel, travel_matrix
 from ahs_routing.check.eligibility import ineligible_patients
-from ahs_routing.travel.cache import CachedProvider
-from ahs_routing.travel.core import FallbackProvider, GeodesicProvider, provider_for, travel_from
-from ahs_routing.travel.graph import GraphProvider, load_road_graph, parse_maxspeed
+from ahs_routing.travel import (
+    CachedProvider,
+    FallbackProvider,
+    GeodesicProvider,
+    GraphProvider,
+    provider_for,
+    travel_from,
+)
+from ahs_routing.travel.graph import load_road_graph, parse_maxspeed
 
 OSLO = Path(__file__).resolve().parents[2] / "shared" / "data" / "osm" / "oslo-center.osm.pbf"
 

@@ -52,10 +52,16 @@ from ahs_routing.io.contract import (
 )
 from ahs_routing.io.tables import plan_to_frame, problem_from_tables, problem_to_tables, unassigned_to_frame
 from ahs_routing.solve.solver import SolveHints, SolveOptions, SolveStats, solve, solve_with_stats
-from ahs_routing.travel.cache import CachedProvider
-from ahs_routing.travel.core import GeodesicProvider, MatrixProvider, TravelMatrix, TravelProvider, travel_matrix
-from ahs_routing.travel.graph import GraphProvider
-from ahs_routing.travel.osrm import OsrmProvider
+from ahs_routing.travel import (
+    CachedProvider,
+    GeodesicProvider,
+    GraphProvider,
+    MatrixProvider,
+    OsrmProvider,
+    TravelMatrix,
+    TravelProvider,
+    travel_matrix,
+)
 
 __version__ = "0.1.0"
 

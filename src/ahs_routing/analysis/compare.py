@@ -26,7 +26,7 @@ from ahs_routing.errors import InputError
 from ahs_routing.io.contract import plan_to_dict, read_problem
 from ahs_routing.solve.solver import SolveOptions, solve
 from ahs_routing.times import format_clock, seconds_to_minutes
-from ahs_routing.travel.core import TravelMatrix, travel_matrix
+from ahs_routing.travel import TravelMatrix, travel_matrix
 
 #: The KPIs shown side by side: attribute of `DayScore`, label, and how to show it.
 KPI_ROWS: tuple[tuple[str, str, str], ...] = (

@@ -33,7 +33,7 @@ from ahs_routing.errors import InputError, ProblemCollector
 from ahs_routing.io.contract import read_plan
 from ahs_routing.solve.diagnosis import diagnose
 from ahs_routing.times import SECONDS_PER_HOUR, format_clock, parse_clock, seconds_to_minutes
-from ahs_routing.travel.core import TravelMatrix, travel_matrix
+from ahs_routing.travel import TravelMatrix, travel_matrix
 
 #: Columns every visit log has: who, which visit, for which patient, when it started and ended.
 LOG_COLUMNS = ("staff", "visit", "patient", "start", "end")
@@ -104,7 +104,7 @@ def late_starts(problem: Problem, routes: Iterable[Route]) -> dict[str, int]:
 def score_plan(problem: Problem, plan: Plan, travel: TravelMatrix | None = None) -> DayScore:
     """Return the KPIs of a plan (the library's or a replayed one) with the same definitions for both."""
     matrix = travel if travel is not None else travel_matrix(problem)
-    kpis = compute_kpis(problem, matrix, plan.routes)
+    kpis = compute_kpis(problem, plan.routes, has_km=matrix.has_km)
     late = late_starts(problem, plan.routes)
     return DayScore(
         visits=kpis.visits,
@@ -172,7 +172,7 @@ def replay(problem: Problem, history: History, travel: TravelMatrix | None = Non
         routes=tuple(routes),
         unassigned=tuple(unserved),
         ineligible_patients=tuple(ineligible),
-        kpis=compute_kpis(problem, matrix, routes),
+        kpis=compute_kpis(problem, routes, has_km=matrix.has_km),
     )
     violations = tuple(v for v in check_plan(performed, plan, matrix) if v.rule not in _RECORD_RULES)
     return Replay(plan, score_plan(problem, plan, matrix), violations, tuple(u.visit for u in unserved))
@@ -456,8 +456,7 @@ def _rebuild(problem: Problem, travel: TravelMatrix, day: _StaffDay) -> Route:
     """Return the staff member's day as a route, with the travel model's legs and the breaks taken."""
     person = problem.staff_by_id[day.staff]
     records = sorted(day.visits, key=lambda r: (r.start, r.end))
-    places = [problem.start_place(person), *(problem.place_of_visit(problem.visit_by_id[r.visit]) for r in records),
-              problem.end_place(person)]
+    places = problem.route_places(person, (r.visit for r in records))
     legs = [travel.seconds(a, b) for a, b in itertools.pairwise(places)]
     gaps = _gaps(person, records, legs)
     if day.breaks is None:
@@ -474,10 +473,9 @@ def _rebuild(problem: Problem, travel: TravelMatrix, day: _StaffDay) -> Route:
     _, home = gaps[-1].drive()
     start = min([departure, *(s for s, _ in rests), *([day.start] if day.start is not None else [])])
     end = max([home, *(e for _, e in rests), *([day.end] if day.end is not None else [])])
-    km = [travel.km(a, b) for a, b in itertools.pairwise(places)]
     return Route(
         staff=person.id, start=start, end=end, travel=sum(legs),
-        distance_km=None if not travel.has_km else float(sum(k or 0.0 for k in km)),
+        distance_km=travel.path_km(places),
         stops=tuple(stops), breaks=tuple(BreakTaken(s, e) for s, e in sorted(rests)),
     )
 

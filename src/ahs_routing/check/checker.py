@@ -22,7 +22,7 @@ from ahs_routing.check.eligibility import ineligible_patients
 from ahs_routing.domain.model import Break, Problem, Staff, Visit, start_ranges, starts_in_time
 from ahs_routing.domain.plan import Plan, PlanStatus, Route, Stop
 from ahs_routing.times import format_clock, seconds_to_minutes
-from ahs_routing.travel.core import TravelMatrix, travel_matrix
+from ahs_routing.travel import TravelMatrix, travel_matrix
 
 RULES = (
     "visit_accounted",  # 1: each visit routed staff_count times on distinct staff, or unassigned

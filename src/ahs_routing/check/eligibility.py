@@ -5,7 +5,7 @@ from __future__ import annotations
 from ahs_routing.domain.model import Problem
 from ahs_routing.domain.plan import IneligiblePatient, IneligibleReason
 from ahs_routing.times import SECONDS_PER_MINUTE, seconds_to_minutes
-from ahs_routing.travel.core import TravelMatrix
+from ahs_routing.travel import TravelMatrix
 
 
 def ineligible_patients(problem: Problem, travel: TravelMatrix) -> list[IneligiblePatient]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ahs_routing.io.contract import read_problem
 from ahs_routing.times import SECONDS_PER_MINUTE
-from ahs_routing.travel.core import UNREACHABLE_MINUTES, provider_for, travel_from
+from ahs_routing.travel import UNREACHABLE_MINUTES, provider_for, travel_from
 
 
 def register(commands: Any) -> None:

@@ -12,7 +12,7 @@ import datetime as dt
 import enum
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -521,6 +521,11 @@ class Problem:
     def end_place(self, staff: Staff) -> str:
         """Return the place id a staff member's route ends at."""
         return _place_id(staff.end_location, staff.id, "end", self.base.id)
+
+    def route_places(self, staff: Staff, visit_ids: Iterable[str]) -> list[str]:
+        """Return the place ids a route passes: the staff member's start, each visit's place, the end."""
+        return [self.start_place(staff), *(self.place_of_visit(self.visit_by_id[v]) for v in visit_ids),
+                self.end_place(staff)]
 
     @cached_property
     def places(self) -> Mapping[str, Location]:

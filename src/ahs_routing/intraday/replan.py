@@ -29,15 +29,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ahs_routing.check.checker import check_plan
+from ahs_routing.domain.kpis import assemble_plan
+from ahs_routing.domain.links import after_linked, spread_along_links
 from ahs_routing.domain.model import Break, Patient, Place, Problem, Shift, Staff, TimeWindow, Visit, start_ranges
 from ahs_routing.domain.plan import BreakTaken, Plan, Route, Stop, Unassigned, UnassignedReason
 from ahs_routing.errors import InputError, InputProblem, ProblemCollector
 from ahs_routing.io import contract
 from ahs_routing.schedule.timing import retime_route
 from ahs_routing.solve.diagnosis import diagnose
-from ahs_routing.solve.solver import SolveHints, SolveOptions, assemble_plan, solve
+from ahs_routing.solve.solver import SolveHints, SolveOptions, solve
 from ahs_routing.times import SECONDS_PER_MINUTE, format_clock, minutes_to_seconds, parse_clock
-from ahs_routing.travel.core import TravelMatrix, TravelProvider, travel_matrix
+from ahs_routing.travel import TravelMatrix, TravelProvider, travel_matrix
 
 log = logging.getLogger(__name__)
 
@@ -714,18 +716,13 @@ def _rest_of_day(
         if visit.id not in fixed and visit.pinned_staff is not None and visit.pinned_staff not in present:
             outside[visit.id] = Unassigned(visit.id, UnassignedReason.UNREACHABLE_IN_SHIFT,
                                            f"pinned to {visit.pinned_staff}, who has no time left today")
-    changed = True
-    while changed:  # a linked visit goes with its partner
-        changed = False
-        for visit in day.visits:
-            if visit.after is None or visit.id in fixed or visit.after.visit in fixed:
-                continue
-            pair = (visit.id, visit.after.visit)
-            for one, other in (pair, pair[::-1]):
-                if one in outside and other not in outside:
-                    outside[other] = Unassigned(other, UnassignedReason.LINKED_VISIT_UNSERVED,
-                                                f"linked to {one}, which cannot be served")
-                    changed = True
+    # A linked visit goes with its partner.
+    reached = spread_along_links(day, list(outside), follows=lambda v: v.id not in fixed and v.after is not None
+                                 and v.after.visit not in fixed)
+    for other, one in reached.items():
+        if other != one:
+            outside[other] = Unassigned(other, UnassignedReason.LINKED_VISIT_UNSERVED,
+                                        f"linked to {one}, which cannot be served")
     held = _held_teams(day, plan, present)
     visits: list[Visit] = []
     copies: dict[str, str] = {}
@@ -753,7 +750,7 @@ def _copy_id(visit_id: str, staff_id: str) -> str:
 
 def _held_teams(day: Problem, plan: Plan, present: set[str]) -> dict[str, tuple[int, tuple[str, ...]]]:
     """Return the team visits that keep their staff and start: visit id -> (start, staff)."""
-    linked = {v.id for v in day.visits if v.after is not None} | {v.after.visit for v in day.visits if v.after}
+    linked = after_linked(day)
     found: dict[str, tuple[int, list[str]]] = {}
     for route, stop in plan.stops():
         visit = day.visit_by_id.get(stop.visit)
@@ -858,12 +855,12 @@ def _join(
             start=min(begins),
             end=later.end,
             travel=sum(s.travel for s in current.stops) + later.travel,
-            distance_km=_distance(day, travel, person, stops),
+            distance_km=travel.path_km(day.route_places(person, (s.visit for s in stops))),
             stops=stops,
             breaks=tuple(sorted((*current.breaks, *later.breaks), key=lambda b: b.start)),
         ))
     unassigned = {u.visit: u for u in rest_plan.unassigned} | dict(outside)
-    return assemble_plan(day, travel, routes, unassigned, list(rest_plan.ineligible_patients))
+    return assemble_plan(day, routes, unassigned, list(rest_plan.ineligible_patients), has_km=travel.has_km)
 
 
 #: Unassigned reasons no insertion can overcome.
@@ -881,13 +878,13 @@ def _insert_left_out(day: Problem, plan: Plan, now: int, travel: TravelMatrix) -
     """
     from ahs_routing.intraday.suggest import apply_suggestion, suggest  # suggest builds on this module
 
-    linked = {v.after.visit for v in day.visits if v.after is not None}
+    linked = after_linked(day)
     order = {v.id: i for i, v in enumerate(day.visits)}
     waiting = sorted((u for u in plan.unassigned if u.reason not in _HOPELESS),
                      key=lambda u: (-day.visit_by_id[u.visit].priority, order[u.visit]))
     for item in waiting:
         visit = day.visit_by_id[item.visit]
-        if visit.staff_count != 1 or visit.after is not None or visit.id in linked:
+        if visit.staff_count != 1 or visit.id in linked:
             continue
         found = suggest(day, plan, visit, 1, now=now, travel=travel)
         if found:
@@ -903,14 +900,6 @@ def _way_home(day: Problem, rest: Problem, person: Staff, current: StaffState, t
             return tail
     back = travel.seconds(current.place, day.end_place(person))
     return Route(person.id, current.free_from, current.free_from + back, back, None, ())
-
-
-def _distance(problem: Problem, travel: TravelMatrix, person: Staff, stops: Sequence[Stop]) -> float | None:
-    if not travel.has_km:
-        return None
-    places = [problem.start_place(person), *(problem.place_of_visit(problem.visit_by_id[s.visit]) for s in stops),
-              problem.end_place(person)]
-    return sum(travel.km(a, b) or 0.0 for a, b in itertools.pairwise(places))
 
 
 # What changed ----------------------------------------------------------------------------------

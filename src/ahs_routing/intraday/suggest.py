@@ -19,14 +19,16 @@ from dataclasses import dataclass
 
 from ahs_routing.check.checker import check_plan
 from ahs_routing.check.eligibility import ineligible_patients
+from ahs_routing.domain.kpis import assemble_plan
+from ahs_routing.domain.links import coupled_visits
 from ahs_routing.domain.model import Break, Problem, Staff, Visit, lateness, start_ranges
 from ahs_routing.domain.plan import BreakTaken, Plan, Route, Stop
 from ahs_routing.errors import InputError, InputProblem
 from ahs_routing.intraday.replan import fixed_prefix, match_breaks
 from ahs_routing.schedule.timing import forward_pass
 from ahs_routing.solve.diagnosis import incompatibility
-from ahs_routing.solve.solver import DEFAULT_LATENESS_WEIGHT, DEFAULT_OVERTIME_WEIGHT, assemble_plan
-from ahs_routing.travel.core import TravelMatrix, TravelProvider, travel_matrix
+from ahs_routing.solve.solver import DEFAULT_LATENESS_WEIGHT, DEFAULT_OVERTIME_WEIGHT
+from ahs_routing.travel import TravelMatrix, TravelProvider, travel_matrix
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +93,7 @@ def suggest(
     ranges = _ranges_of(day, plan, visit)
     if ranges is None:
         return []
-    coupled = {v.id for v in day.visits if v.staff_count > 1 or v.after is not None}
-    coupled |= {v.after.visit for v in day.visits if v.after is not None}
+    coupled = coupled_visits(day)
     found: list[Suggestion] = []
     for person in day.staff:
         if not visit.skills <= person.skills or incompatibility(day, visit, person) is not None:
@@ -127,7 +128,7 @@ def apply_suggestion(
     matrix = travel if isinstance(travel, TravelMatrix) else travel_matrix(day, travel)
     routes = [r for r in plan.routes if r.staff != suggestion.staff] + [suggestion.route]
     unassigned = {u.visit: u for u in plan.unassigned if u.visit != visit.id}
-    return day, assemble_plan(day, matrix, routes, unassigned, list(plan.ineligible_patients))
+    return day, assemble_plan(day, routes, unassigned, list(plan.ineligible_patients), has_km=matrix.has_km)
 
 
 def _day_with(problem: Problem, plan: Plan, visit: Visit) -> Problem:
@@ -213,7 +214,8 @@ def _insertions(
             start = route.start
         else:
             start, suffix = _leave_late(suffix, all_breaks)
-        new_route = Route(person.id, start, end, total, _km(day, travel, person, [*prefix, *suffix]),
+        km = travel.path_km(day.route_places(person, (s.visit for s in (*prefix, *suffix))))
+        new_route = Route(person.id, start, end, total, km,
                           (*prefix, *suffix), tuple(BreakTaken(s, e) for s, e in all_breaks))
         moved = tuple(s.visit for s, item in zip(suffix[1:], items[1:], strict=True) if s.start != item.planned)
         delay = sum(s.start - (item.planned or s.start) for s, item in zip(suffix[1:], items[1:], strict=True))
@@ -265,11 +267,3 @@ def _leave_late(stops: list[Stop], breaks: Sequence[tuple[int, int]]) -> tuple[i
     if not any(s < head.start for s, _ in breaks):
         return head.start - head.travel, [dataclasses.replace(head, arrival=head.start), *stops[1:]]
     return min(head.arrival - head.travel, *(s for s, _ in breaks)), stops
-
-
-def _km(day: Problem, travel: TravelMatrix, person: Staff, stops: Sequence[Stop]) -> float | None:
-    if not travel.has_km:
-        return None
-    places = [day.start_place(person), *(day.place_of_visit(day.visit_by_id[s.visit]) for s in stops),
-              day.end_place(person)]
-    return sum(travel.km(a, b) or 0.0 for a, b in itertools.pairwise(places))

@@ -48,7 +48,7 @@ from ahs_routing.domain.plan import (
 )
 from ahs_routing.errors import InputError, InputProblem, ProblemCollector
 from ahs_routing.times import format_clock, minutes_to_seconds, parse_clock, seconds_to_minutes
-from ahs_routing.travel.core import travel_option_problems
+from ahs_routing.travel import travel_option_problems
 
 T = TypeVar("T")
 

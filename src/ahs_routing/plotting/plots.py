@@ -22,8 +22,9 @@ import numpy as np
 from ahs_routing.domain.model import Location, Mode, Priority, Problem
 from ahs_routing.domain.plan import Plan, Route
 from ahs_routing.errors import InputError
+from ahs_routing.geo import destination
 from ahs_routing.times import SECONDS_PER_HOUR, SECONDS_PER_MINUTE, format_clock
-from ahs_routing.travel.core import GeodesicProvider, TravelProvider, provider_for
+from ahs_routing.travel import GeodesicProvider, TravelProvider, provider_for
 
 if TYPE_CHECKING:
     import folium
@@ -54,7 +55,6 @@ REACH_BEARINGS = 72
 #: ... out to this far (km, great circle), in steps of this many km.
 REACH_MAX_KM = 150.0
 REACH_STEP_KM = 1.0
-EARTH_RADIUS_KM = 6371.0088
 
 
 def _require(module: str) -> Any:
@@ -103,13 +103,7 @@ def reach_polygon(
 
 
 def _destination(start: Location, bearing: float, km: float) -> Location:
-    lat1, lon1 = math.radians(start.lat), math.radians(start.lon)
-    delta = km / EARTH_RADIUS_KM
-    lat2 = math.asin(math.sin(lat1) * math.cos(delta) + math.cos(lat1) * math.sin(delta) * math.cos(bearing))
-    lon2 = lon1 + math.atan2(math.sin(bearing) * math.sin(delta) * math.cos(lat1),
-                             math.cos(delta) - math.sin(lat1) * math.sin(lat2))
-    lon = (math.degrees(lon2) + 540.0) % 360.0 - 180.0
-    return Location(math.degrees(lat2), lon)
+    return Location(*destination(start.lat, start.lon, bearing, km))
 
 
 # Route map -------------------------------------------------------------------------------------------

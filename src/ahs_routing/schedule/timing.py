@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ahs_routing.domain.model import Break, Problem, Staff, Visit, start_ranges
 from ahs_routing.domain.plan import BreakTaken, Route, Stop
-from ahs_routing.travel.core import TravelMatrix
+from ahs_routing.travel import TravelMatrix
 
 
 @dataclass(slots=True)
@@ -75,7 +75,7 @@ def realise_route(problem: Problem, travel: TravelMatrix, person: Staff, day: Ro
         start=start,
         end=end,
         travel=total,
-        distance_km=_route_km(problem, travel, person, stops),
+        distance_km=travel.path_km(problem.route_places(person, (s.visit for s in stops))),
         stops=tuple(stops),
         breaks=tuple(BreakTaken(s, e) for s, e in sorted(placed_breaks)),
     )
@@ -119,15 +119,6 @@ def _break_limits(person: Staff, taken: tuple[int, int]) -> tuple[int, int]:
         if brk.duration == duration and brk.earliest_start <= taken[0] and taken[1] <= brk.latest_end:
             return max(brk.earliest_start, person.shift.start), min(brk.latest_end, person.latest_end)
     return taken
-
-
-def _route_km(problem: Problem, travel: TravelMatrix, person: Staff, stops: list[Stop]) -> float | None:
-    if not travel.has_km:
-        return None
-    places = [problem.start_place(person)]
-    places += [problem.place_of_visit(problem.visit_by_id[s.visit]) for s in stops]
-    places.append(problem.end_place(person))
-    return sum(travel.km(a, b) or 0.0 for a, b in itertools.pairwise(places))
 
 
 
@@ -179,7 +170,7 @@ def retime_route(
         start=start,
         end=end,
         travel=sum(legs),
-        distance_km=_route_km(problem, travel, person, stops),
+        distance_km=travel.path_km(problem.route_places(person, (s.visit for s in stops))),
         stops=tuple(stops),
         breaks=tuple(BreakTaken(s, e) for s, e in sorted(taken)),
     )

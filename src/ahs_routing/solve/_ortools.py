@@ -28,7 +28,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from ahs_routing.domain.model import Priority, Problem, Visit, start_ranges
-from ahs_routing.travel.core import TravelMatrix
+from ahs_routing.travel import TravelMatrix
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from ahs_routing.domain.model import Priority, Problem, start_ranges
-from ahs_routing.travel.core import TravelMatrix
+from ahs_routing.travel import TravelMatrix
 
 log = logging.getLogger(__name__)
 

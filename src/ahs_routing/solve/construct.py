@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from ahs_routing.domain.model import Break, Problem, Staff, Visit, lateness, start_ranges
 from ahs_routing.schedule.timing import earliest_start
-from ahs_routing.travel.core import TravelMatrix
+from ahs_routing.travel import TravelMatrix
 
 #: Assignments tried per group of linked visits at most (the best staff per slot are kept).
 MAX_COMBINATIONS = 256

@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ahs_routing.domain.links import spread_along_links
 from ahs_routing.domain.model import Problem, Staff, Visit, start_ranges
 from ahs_routing.domain.plan import Unassigned, UnassignedReason
 from ahs_routing.times import format_clock
-from ahs_routing.travel.core import TravelMatrix
+from ahs_routing.travel import TravelMatrix
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,20 +155,14 @@ def _single_visit(problem: Problem, travel: TravelMatrix, visit: Visit) -> Candi
 
 def _propagate_links(problem: Problem, candidates: dict[str, Candidates], unserved: dict[str, Unassigned]) -> None:
     """Mark visits linked by `after` to an unservable visit, to a fixed point."""
-    changed = True
-    while changed:
-        changed = False
-        for visit in problem.visits:
-            if visit.after is None:
-                continue
-            first, then = visit.after.visit, visit.id
-            for lost, partner in ((first, then), (then, first)):
-                if lost in unserved and partner in candidates:
-                    del candidates[partner]
-                    cause = unserved[lost]
-                    unserved[partner] = Unassigned(
-                        partner,
-                        UnassignedReason.LINKED_VISIT_UNSERVED,
-                        f"linked by 'after' to {lost}, which cannot be served ({cause.reason.value})",
-                    )
-                    changed = True
+    reached = spread_along_links(problem, list(unserved), may_reach=lambda v: v in candidates)
+    for partner, lost in reached.items():
+        if partner == lost:
+            continue
+        del candidates[partner]
+        cause = unserved[lost]
+        unserved[partner] = Unassigned(
+            partner,
+            UnassignedReason.LINKED_VISIT_UNSERVED,
+            f"linked by 'after' to {lost}, which cannot be served ({cause.reason.value})",
+        )

@@ -20,12 +20,13 @@ import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from ahs_routing.domain.links import coupled_visits
 from ahs_routing.domain.model import Problem, Staff, TimeWindow, Visit, start_ranges
 from ahs_routing.domain.plan import Plan, Route
 from ahs_routing.schedule.timing import retime_route
 from ahs_routing.solve.diagnosis import incompatibility
 from ahs_routing.times import format_clock
-from ahs_routing.travel.core import TravelMatrix
+from ahs_routing.travel import TravelMatrix
 
 #: How much overtime (seconds) an insertion may ask for before it is not worth mentioning.
 MAX_EXTRA_OVERTIME = 3 * 3600
@@ -76,12 +77,6 @@ class Budget:
             return False
         self.left -= 1
         return True
-
-
-def coupled_visits(problem: Problem) -> set[str]:
-    """Return visits whose times are tied to another route: team visits and both ends of `after` links."""
-    coupled = {v.id for v in problem.visits if v.staff_count > 1 or v.after is not None}
-    return coupled | {v.after.visit for v in problem.visits if v.after is not None}
 
 
 def ways_to_fit(

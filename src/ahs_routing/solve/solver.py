@@ -19,16 +19,17 @@ from dataclasses import dataclass, field, replace
 
 from ahs_routing.check.checker import check_plan
 from ahs_routing.check.eligibility import ineligible_patients
-from ahs_routing.domain.kpis import compute_kpis, plan_status
+from ahs_routing.domain.kpis import assemble_plan
+from ahs_routing.domain.links import coupled_visits, spread_along_links
 from ahs_routing.domain.model import Priority, Problem
 from ahs_routing.domain.plan import Plan, Route, Unassigned, UnassignedReason
 from ahs_routing.schedule.timing import RouteSketch, realise_route, retime_route
 from ahs_routing.solve import _ortools, _pyvrp
 from ahs_routing.solve.construct import Sketch, time_ordered_plans
 from ahs_routing.solve.diagnosis import Candidates, diagnose
-from ahs_routing.solve.fitting import Budget, coupled_visits, hint, ways_to_fit
+from ahs_routing.solve.fitting import Budget, hint, ways_to_fit
 from ahs_routing.times import SECONDS_PER_MINUTE
-from ahs_routing.travel.core import TravelMatrix, TravelProvider, travel_matrix
+from ahs_routing.travel import TravelMatrix, TravelProvider, travel_matrix
 
 log = logging.getLogger(__name__)
 
@@ -308,7 +309,8 @@ def _first_plans(
         if time.monotonic() > deadline:
             return
         left = dict(unserved) | {v: Unassigned(v, UnassignedReason.CAPACITY) for v in sketch.left_out}
-        plan = assemble_plan(problem, travel, _realised(problem, travel, _days_of(problem, sketch)), left, ineligible)
+        routes = _realised(problem, travel, _days_of(problem, sketch))
+        plan = assemble_plan(problem, routes, left, ineligible, has_km=travel.has_km)
         violations = check_plan(problem, plan, travel)
         if violations:
             log.debug("a time-ordered first plan was rejected: %s", violations[0])
@@ -461,7 +463,7 @@ def _made_whole(problem: Problem, outcome: _ortools.SearchOutcome) -> tuple[_ort
         for visit_id, _ in day.visits:
             served[visit_id] = served.get(visit_id, 0) + 1
     missing = {v.id for v in problem.visits if served.get(v.id, 0) < v.staff_count}
-    broken = _with_linked(problem, missing) - missing
+    broken = set(spread_along_links(problem, missing)) - missing
     broken = {v for v in broken if v in served} | {v.id for v in problem.visits
                                                    if 0 < served.get(v.id, 0) < v.staff_count}
     if not broken:
@@ -540,29 +542,6 @@ def _preferences(problem: Problem, options: SolveOptions, hints: SolveHints) -> 
     )
 
 
-def assemble_plan(
-    problem: Problem,
-    travel: TravelMatrix,
-    routes: list[Route],
-    unassigned: dict[str, Unassigned],
-    ineligible: list,  # type: ignore[type-arg]
-) -> Plan:
-    """Return a `Plan` from routes and unassigned visits, in the problem's order, with KPIs."""
-    order = {v.id: i for i, v in enumerate(problem.visits)}
-    staff_order = {s.id: i for i, s in enumerate(problem.staff)}
-    kept = sorted((r for r in routes if r.stops), key=lambda r: staff_order[r.staff])
-    listed = tuple(sorted(unassigned.values(), key=lambda u: order[u.visit]))
-    kpis = compute_kpis(problem, travel, kept)
-    return Plan(
-        date=problem.date,
-        status=plan_status(problem, kept, ineligible),
-        routes=tuple(kept),
-        unassigned=listed,
-        ineligible_patients=tuple(ineligible),
-        kpis=kpis,
-    )
-
-
 def _checked_plan(
     problem: Problem,
     travel: TravelMatrix,
@@ -579,7 +558,7 @@ def _checked_plan(
     repaired = 0
     retimed_once: set[str] = set()
     while True:
-        plan = assemble_plan(problem, travel, routes, unserved, ineligible)
+        plan = assemble_plan(problem, routes, unserved, ineligible, has_km=travel.has_km)
         violations = check_plan(problem, plan, travel)
         if not violations:
             return plan, repaired
@@ -606,7 +585,7 @@ def _checked_plan(
         if not culprits:
             # A route-level fault (its end, a break): give up that staff member's route.
             culprits = {s.visit for v in violations for r in routes if r.staff == v.staff for s in r.stops}
-        culprits = _with_linked(problem, culprits)
+        culprits = set(spread_along_links(problem, culprits))
         log.warning("the plan checker rejected %d visit(s); removing them: %s",
                     len(culprits), "; ".join(str(v) for v in violations[:3]))
         repaired += len(culprits)
@@ -650,7 +629,7 @@ def _after_search(
         if fits and fits[0].route is not None:
             routes[fits[0].staff] = fits[0].route
             del unserved[missing.visit]
-            candidate = assemble_plan(problem, travel, list(routes.values()), unserved, ineligible)
+            candidate = assemble_plan(problem, list(routes.values()), unserved, ineligible, has_km=travel.has_km)
             if check_plan(problem, candidate, travel):
                 log.warning("an inserted visit broke the plan; keeping the search's plan")
                 break
@@ -680,22 +659,6 @@ def _retime_dropping_least(problem: Problem, travel: TravelMatrix, route: Route)
         if retimed is not None:
             return retimed, [order[i]]
     return Route(person.id, person.shift.start, person.shift.start, 0, None, ()), list(order)
-
-
-def _with_linked(problem: Problem, visit_ids: set[str]) -> set[str]:
-    """Return the visits together with every visit tied to them by `after` links."""
-    result = set(visit_ids)
-    changed = True
-    while changed:
-        changed = False
-        for visit in problem.visits:
-            if visit.after is None:
-                continue
-            pair = {visit.id, visit.after.visit}
-            if pair & result and not pair <= result:
-                result |= pair
-                changed = True
-    return result
 
 
 def _day_of(route: Route, removed: set[str]) -> RouteSketch:

@@ -18,7 +18,6 @@ with no real patient data.
 
 from __future__ import annotations
 
-import itertools
 import math
 import random
 from collections.abc import Mapping, Sequence
@@ -36,7 +35,7 @@ from ahs_routing.io.contract import dumps, plan_to_dict, problem_to_dict
 from ahs_routing.solve.diagnosis import diagnose
 from ahs_routing.studies.scenarios import generate_day
 from ahs_routing.times import SECONDS_PER_MINUTE, format_clock
-from ahs_routing.travel.core import TravelMatrix, travel_matrix
+from ahs_routing.travel import TravelMatrix, travel_matrix
 
 MINUTE = SECONDS_PER_MINUTE
 #: Overtime a coordinator may count on per nurse (generated days have none).
@@ -127,7 +126,7 @@ def historical_day(
     served = {s.visit for r in routes for s in r.stops}
     unassigned = _unassigned(problem, travel, served, moved, ineligible)
     driven = Plan(problem.date, plan_status(problem, routes, ineligible), tuple(routes), tuple(unassigned),
-                  tuple(ineligible), compute_kpis(problem, travel, routes))
+                  tuple(ineligible), compute_kpis(problem, routes, has_km=travel.has_km))
     return HistoricalDay(f"day-{seed:03d}", problem, driven)
 
 
@@ -303,10 +302,7 @@ def _one_day(
     start = min([departure, *(s for s, _ in rests)])
     end = max([home, *(e for _, e in rests)])
     legs = sum(s.travel for s in stops) + back
-    km = None
-    if travel.has_km:
-        places = [problem.start_place(person), *(problem.place_of_visit(v) for v in visits), problem.end_place(person)]
-        km = sum(travel.km(a, b) or 0.0 for a, b in itertools.pairwise(places))
+    km = travel.path_km(problem.route_places(person, (v.id for v in visits)))
     return Route(person.id, start, end, legs, km, tuple(stops), tuple(BreakTaken(s, e) for s, e in rests))
 
 

@@ -38,8 +38,8 @@ from ahs_routing.domain.model import (
     Visit,
 )
 from ahs_routing.errors import InputError, ProblemCollector
+from ahs_routing.geo import great_circle_km
 from ahs_routing.times import parse_clock
-from ahs_routing.travel.core import great_circle_km
 
 HOUR, MINUTE = 3600, 60
 ST_OLAVS = Location(63.4210, 10.3880)
@@ -503,7 +503,7 @@ def municipal_home_care(patients_per_day: float = 40, mix: Mapping[str, float] |
 
 def towns_table(towns: tuple[Town, ...] = TRONDHEIM_REGION, base: Base = ST_OLAVS_BASE) -> list[dict[str, object]]:
     """Return the towns as rows (name, municipality, population, km and minutes from the base, source)."""
-    from ahs_routing.travel.core import GeodesicProvider
+    from ahs_routing.travel import GeodesicProvider
 
     places = {base.id: base.location, **{f"t{i}": t.location for i, t in enumerate(towns)}}
     matrix = GeodesicProvider().matrix(places)

@@ -31,7 +31,7 @@ import numpy.typing as npt
 
 from ahs_routing.domain.model import Location
 from ahs_routing.errors import TravelError
-from ahs_routing.travel.core import TravelMatrix
+from ahs_routing.travel.matrix import TravelMatrix
 
 logger = logging.getLogger(__name__)
 

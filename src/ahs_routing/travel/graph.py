@@ -39,7 +39,14 @@ from scipy.spatial import cKDTree
 
 from ahs_routing.domain.model import Location
 from ahs_routing.errors import InputError, TravelError
-from ahs_routing.travel.core import TravelMatrix, matrix_from_road_seconds, whole_minute_seconds
+from ahs_routing.geo import EARTH_RADIUS_KM, haversine_km
+from ahs_routing.travel.matrix import (
+    SNAP_WARNING_M,
+    RoadTravel,
+    TravelMatrix,
+    matrix_from_road_seconds,
+    whole_minute_seconds,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +72,6 @@ FERRY_KMH = 5.0
 #: Implicit limits written as `maxspeed=NO:urban` etc. (Norwegian traffic rules, section 13).
 MAXSPEED_ZONES_KMH: Mapping[str, float] = {"urban": 50, "rural": 80, "motorway": 110, "trunk": 80, "living_street": 8}
 
-#: A snap longer than this (metres) is logged as a warning: the home is probably off the extract.
-SNAP_WARNING_M = 300.0
-
 #: Speed (km/h) for the stretch between a place and its snapped road node (driveway, yard).
 ACCESS_KMH = 15.0
 
@@ -79,8 +83,8 @@ _MS_PER_S = 1000.0
 _DM_PER_M = 10.0
 #: The weight is time_ms * _LENGTH_SLOTS + length_dm: lengths up to 1000 km fit below the factor.
 _LENGTH_SLOTS = 10_000_000.0
-_EARTH_RADIUS_M = 6_371_008.8
 _BATCH_SOURCES = 64
+_EARTH_RADIUS_METRES = EARTH_RADIUS_KM * 1000.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,16 +146,14 @@ class RoadGraph:
 def _project(lat: FloatArray, lon: FloatArray, origin: tuple[float, float]) -> FloatArray:
     """Return local equirectangular x/y in metres (accurate to well under 1% over a county)."""
     lat0, lon0 = origin
-    x = np.radians(lon - lon0) * math.cos(math.radians(lat0)) * _EARTH_RADIUS_M
-    y = np.radians(lat - lat0) * _EARTH_RADIUS_M
+    x = np.radians(lon - lon0) * math.cos(math.radians(lat0)) * _EARTH_RADIUS_METRES
+    y = np.radians(lat - lat0) * _EARTH_RADIUS_METRES
     return np.column_stack([x, y])
 
 
-def _haversine_m(lat1: FloatArray, lon1: FloatArray, lat2: FloatArray, lon2: FloatArray) -> FloatArray:
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
-    result: FloatArray = 2 * _EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
-    return result
+
+def _haversine_metres(lat1: FloatArray, lon1: FloatArray, lat2: FloatArray, lon2: FloatArray) -> FloatArray:
+    return haversine_km(lat1, lon1, lat2, lon2) * 1000.0
 
 
 # Building the graph ----------------------------------------------------------------------------
@@ -285,7 +287,7 @@ def _length_shares(pairs: Sequence[tuple[int, int]], coords: Mapping[int, tuple[
     """Return each segment's share of the way's length (a ferry's duration is spread by length)."""
     a = np.array([coords[p[0]] for p in pairs])
     b = np.array([coords[p[1]] for p in pairs])
-    lengths = _haversine_m(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
+    lengths = _haversine_metres(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
     total = float(lengths.sum())
     shares: FloatArray = lengths / total if total > 0 else np.full(len(pairs), 1.0 / len(pairs))
     return shares
@@ -338,7 +340,7 @@ def _build(segments: _Segments, source: str) -> RoadGraph:
     lat = np.array([segments.coords[int(r)][0] for r in refs])
     lon = np.array([segments.coords[int(r)][1] for r in refs])
     length_m = np.array(segments.length_m)
-    computed = _haversine_m(lat[tail], lon[tail], lat[head], lon[head])
+    computed = _haversine_metres(lat[tail], lon[tail], lat[head], lon[head])
     length_m = np.where(np.isnan(length_m), computed, length_m)
     kmh = np.array(segments.kmh)
     fixed_s = np.array(segments.fixed_s)
@@ -403,16 +405,6 @@ def load_road_graph(path: str | os.PathLike[str]) -> RoadGraph:
 
 
 # The provider -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class RoadTravel:
-    """Raw road figures between places: seconds and metres (floats) and the snap distances."""
-
-    ids: tuple[str, ...]
-    seconds: FloatArray
-    metres: FloatArray
-    snap_m: FloatArray
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,8 +30,13 @@ import numpy.typing as npt
 
 from ahs_routing.domain.model import Location
 from ahs_routing.errors import InputError, TravelError
-from ahs_routing.travel.core import TravelMatrix, matrix_from_road_seconds, whole_minute_seconds
-from ahs_routing.travel.graph import SNAP_WARNING_M, RoadTravel
+from ahs_routing.travel.matrix import (
+    SNAP_WARNING_M,
+    RoadTravel,
+    TravelMatrix,
+    matrix_from_road_seconds,
+    whole_minute_seconds,
+)
 
 logger = logging.getLogger(__name__)
 
