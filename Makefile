@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 EXAMPLE := examples/trondheim_weekday.json
 
-.PHONY: demo test lint typecheck unit clean
+.PHONY: demo test lint imports typecheck unit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,13 +24,16 @@ demo: $(VENV)/.installed
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks examples
 
+imports: $(VENV)/.installed-dev
+	$(BIN)/lint-imports
+
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy src
 
 unit: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q
 
-test: lint typecheck unit
+test: lint imports typecheck unit
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

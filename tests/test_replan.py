@@ -34,11 +34,11 @@ from ahs_routing.intraday.replan import (
     ReplanOptions,
     SetDuration,
     StaffUnavailable,
-    day_state,
     events_from_list,
     replan,
     replan_to_dict,
 )
+from ahs_routing.intraday.state import day_state
 from ahs_routing.schedule.timing import retime_route
 from ahs_routing.solve.solver import solve
 from ahs_routing.studies.scenarios import generate_day

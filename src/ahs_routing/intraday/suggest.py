@@ -24,10 +24,10 @@ from ahs_routing.domain.links import coupled_visits
 from ahs_routing.domain.model import Break, Problem, Staff, Visit, lateness, start_ranges
 from ahs_routing.domain.plan import BreakTaken, Plan, Route, Stop
 from ahs_routing.errors import InputError, InputProblem
-from ahs_routing.intraday.replan import fixed_prefix, match_breaks
+from ahs_routing.intraday.state import fixed_prefix, match_breaks
+from ahs_routing.schedule.objective import DEFAULT_LATENESS_WEIGHT, DEFAULT_OVERTIME_WEIGHT
 from ahs_routing.schedule.timing import forward_pass
 from ahs_routing.solve.diagnosis import incompatibility
-from ahs_routing.solve.solver import DEFAULT_LATENESS_WEIGHT, DEFAULT_OVERTIME_WEIGHT
 from ahs_routing.travel import TravelMatrix, TravelProvider, travel_matrix
 
 log = logging.getLogger(__name__)

@@ -23,6 +23,11 @@ from ahs_routing.domain.kpis import assemble_plan
 from ahs_routing.domain.links import coupled_visits, spread_along_links
 from ahs_routing.domain.model import Priority, Problem
 from ahs_routing.domain.plan import Plan, Route, Unassigned, UnassignedReason
+from ahs_routing.schedule.objective import (
+    DEFAULT_CONTINUITY_MINUTES,
+    DEFAULT_LATENESS_WEIGHT,
+    DEFAULT_OVERTIME_WEIGHT,
+)
 from ahs_routing.schedule.timing import RouteSketch, realise_route, retime_route
 from ahs_routing.solve import _ortools, _pyvrp
 from ahs_routing.solve.construct import Sketch, time_ordered_plans
@@ -33,14 +38,6 @@ from ahs_routing.travel import TravelMatrix, TravelProvider, travel_matrix
 
 log = logging.getLogger(__name__)
 
-#: How much one minute of overtime weighs against one minute of travel. Overtime "is used
-#: only to serve visits that could not be served otherwise" (contract), so it must cost
-#: clearly more than the driving it could save.
-DEFAULT_OVERTIME_WEIGHT = 4
-#: Minutes of extra driving worth accepting so that a family sees a nurse they know.
-DEFAULT_CONTINUITY_MINUTES = 10.0
-#: How much one minute late (within a visit's `late_minutes`) weighs against a minute of travel.
-DEFAULT_LATENESS_WEIGHT = 2
 
 ProgressCallback = Callable[[float, int, int], None]
 """Called with (elapsed seconds, best objective, visits served) whenever the search improves."""

@@ -1,0 +1,14 @@
+"""What a plan costs, in seconds of travel: the prices the search, insertions and suggestions share.
+
+After serving visits (priorities are lexicographic, see the solver), a plan is judged by its
+travel time; every other soft goal is priced as travel so that one number ranks plans.
+"""
+
+#: How much one minute of overtime weighs against one minute of travel. Overtime "is used
+#: only to serve visits that could not be served otherwise" (contract), so it must cost
+#: clearly more than the driving it could save.
+DEFAULT_OVERTIME_WEIGHT = 4
+#: Minutes of extra driving worth accepting so that a family sees a nurse they know.
+DEFAULT_CONTINUITY_MINUTES = 10.0
+#: How much one minute late (within a visit's `late_minutes`) weighs against a minute of travel.
+DEFAULT_LATENESS_WEIGHT = 2
