@@ -1,7 +1,8 @@
-"""The ahs-routing command line: plan, check, schema and their exit codes."""
+"""The ahs-routing command line: plan, check, schema, their exit codes, and how subcommands are registered."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import subprocess
@@ -10,7 +11,9 @@ from pathlib import Path
 import pytest
 from test_examples import EXAMPLES
 
-from ahs_routing.cli.main import EXIT_INPUT, EXIT_OK, EXIT_VIOLATIONS, main
+from ahs_routing import InputError, TravelError
+from ahs_routing.cli.common import EXIT_TRAVEL, now_option, run_command
+from ahs_routing.cli.main import EXIT_INPUT, EXIT_OK, EXIT_VIOLATIONS, SUBCOMMANDS, build_parser, main
 
 EXAMPLE = str(EXAMPLES / "trondheim_weekday.json")
 
@@ -74,3 +77,35 @@ def test_console_script_runs() -> None:
                             timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["date"] == "2026-11-23"
+
+
+def test_every_subcommand_module_registers_its_parser_with_a_handler() -> None:
+    """One module per subcommand, named after it, registered in the order `--help` lists them."""
+    parser = build_parser()
+    chosen = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert list(chosen.choices) == ["plan", "check", "schema", "study", "compare", "travel", "replan", "suggest"]
+    assert [getattr(m, "__name__", "").rsplit(".", 1)[-1] for m in SUBCOMMANDS] == list(chosen.choices)
+    for name, subparser in chosen.choices.items():
+        assert callable(subparser.get_default("func")), name
+
+
+def test_run_command_turns_errors_into_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    """Invalid input is exit 2 with every problem on its own line; a failed provider exit 3."""
+    def bad_input(args: argparse.Namespace) -> int:
+        raise InputError("unknown visit 'v9'", path="events[0].visit")
+
+    def no_server(args: argparse.Namespace) -> int:
+        raise TravelError("OSRM server http://127.0.0.1:1 did not answer")
+
+    assert run_command(bad_input, argparse.Namespace()) == EXIT_INPUT
+    assert capsys.readouterr().err == "invalid input:\n  events[0].visit: unknown visit 'v9'\n"
+    assert run_command(no_server, argparse.Namespace()) == EXIT_TRAVEL
+    assert capsys.readouterr().err == "travel provider failed: OSRM server http://127.0.0.1:1 did not answer\n"
+
+
+def test_now_option_reads_a_clock_or_nothing() -> None:
+    """`--now 09:15` is 33300 s; no option is None; a bad clock is an input error at --now."""
+    assert now_option("09:15") == 9 * 3600 + 15 * 60
+    assert now_option(None) is None
+    with pytest.raises(InputError, match="--now: "):
+        now_option("9am")

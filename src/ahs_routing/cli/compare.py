@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
 
 from ahs_routing.analysis.compare import compare_day
 from ahs_routing.analysis.replay import load_history
-from ahs_routing.cli.main import EXIT_OK, add_solve_arguments, solve_options
+from ahs_routing.cli.common import EXIT_OK, Subcommands, add_solve_arguments, solve_options
 from ahs_routing.io.contract import read_problem
 
 
-def register(commands: Any) -> None:
+def register(subcommands: Subcommands) -> None:
     """Add the `compare` subcommand."""
-    parser: argparse.ArgumentParser = commands.add_parser(
+    parser = subcommands.add_parser(
         "compare", help="replay a historical day and compare it with the optimised plan of the same day")
     parser.add_argument("problem", help="problem JSON (contract schema_version 1)")
     parser.add_argument("history", help="what was driven: a plan document (.plan.json) or a visit log (.csv)")

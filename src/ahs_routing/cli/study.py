@@ -38,6 +38,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ahs_routing.cli.common import EXIT_OK, Subcommands
 from ahs_routing.errors import InputError, ProblemCollector
 from ahs_routing.solve.solver import SolveOptions
 from ahs_routing.studies.scenarios import SERVICES, Scenario, scenario
@@ -49,9 +50,9 @@ SCENARIO_KEYS = {"service", "patients_per_day", "radius_km", "seed", "mix"}
 STUDY_KEYS = {"staff", "days", "travel_limits", "time_limit", "patience", "solution_limit", "seed", "workers"}
 
 
-def register(commands: Any) -> None:
+def register(subcommands: Subcommands) -> None:
     """Add the `study` subcommand."""
-    parser = commands.add_parser("study", help="capacity study: solve a scenario for many staff counts and limits")
+    parser = subcommands.add_parser("study", help="capacity study: solve a scenario for many staff counts and limits")
     parser.add_argument("config", help="study config (TOML)")
     parser.add_argument("--out", required=True, metavar="DIR", help="directory for tables and plots")
     parser.add_argument("--workers", type=int, default=None, metavar="N", help="local worker processes")
@@ -201,7 +202,7 @@ def _cmd_study(args: argparse.Namespace) -> int:
         sys.stderr.write(f"no plots: {error}\n")
     sys.stderr.write(f"{len(days)} days solved; wrote {', '.join(written)} to {out}\n")
     sys.stdout.write(table.to_string(index=False, float_format=lambda x: f"{x:.3f}") + "\n")
-    return 0
+    return EXIT_OK
 
 
 def _example_day(study: CapacityStudy, out: Path) -> list[str]:

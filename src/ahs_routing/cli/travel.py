@@ -12,14 +12,15 @@ import json
 import sys
 from typing import Any
 
+from ahs_routing.cli.common import EXIT_OK, Subcommands
 from ahs_routing.io.contract import read_problem
 from ahs_routing.times import SECONDS_PER_MINUTE
 from ahs_routing.travel import UNREACHABLE_MINUTES, provider_for, travel_from
 
 
-def register(commands: Any) -> None:
+def register(subcommands: Subcommands) -> None:
     """Add the `travel` subcommand."""
-    parser: argparse.ArgumentParser = commands.add_parser(
+    parser = subcommands.add_parser(
         "travel", help="minutes from the base to every home, and whether it is within the travel limit")
     parser.add_argument("problem", help="problem JSON (contract schema_version 1)")
     parser.add_argument("--json", action="store_true", help="print a JSON list instead of the table")
@@ -39,10 +40,10 @@ def _cmd_travel(args: argparse.Namespace) -> int:
                      "within_limit": reachable and (limit is None or minutes <= limit)})
     if args.json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
-        return 0
+        return EXIT_OK
     width = max([len("patient"), *(len(r["patient"]) for r in rows)])
     sys.stdout.write(f"{'patient':<{width}}  minutes  within {'no' if limit is None else f'{limit:g}'} min limit\n")
     for row in rows:
         shown = "no road" if row["minutes_from_base"] is None else f"{row['minutes_from_base']:g}"
         sys.stdout.write(f"{row['patient']:<{width}}  {shown:>7}  {'yes' if row['within_limit'] else 'NO'}\n")
-    return 0
+    return EXIT_OK
