@@ -38,8 +38,10 @@ from ahs_routing.travel import GeodesicProvider, MatrixProvider, travel_matrix
 
 pytest.importorskip("matplotlib")
 folium = pytest.importorskip("folium")
+from ahs_routing import plotting  # noqa: E402  (after the skips: needs the plots extra)
 from ahs_routing.cli import main as cli  # noqa: E402
-from ahs_routing.plotting import plots as plotting  # noqa: E402  (after the skips: needs the plots extra)
+from ahs_routing.plotting.route_map import _destination  # noqa: E402
+from ahs_routing.plotting.style import INELIGIBLE_COLOUR, STAFF_COLOURS, require_extra  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
 ST_OLAVS = Location(63.4210, 10.3880)
@@ -50,7 +52,7 @@ def test_reach_polygon_runs_along_the_limit() -> None:
     outline = plotting.reach_polygon(ST_OLAVS, 60, GeodesicProvider(), bearings=8)
     assert outline is not None and len(outline) == 8
     for k, point in enumerate(outline):
-        beyond = plotting._destination(ST_OLAVS, 2 * math.pi * k / 8, _km(ST_OLAVS, point) + 1.0)
+        beyond = _destination(ST_OLAVS, 2 * math.pi * k / 8, _km(ST_OLAVS, point) + 1.0)
         matrix = GeodesicProvider().matrix({"base": ST_OLAVS, "edge": point, "beyond": beyond})
         assert matrix.minutes("base", "edge") <= 60 < matrix.minutes("base", "beyond")
         assert 40 < _km(ST_OLAVS, point) < 46  # the geodesic hour: about 58 road km, 43 km as the crow flies
@@ -94,7 +96,7 @@ def test_route_map_shows_routes_homes_greyed_homes_and_reach(tmp_path: Path) -> 
     assert html.count("L.polyline(") == 1
     assert html.count("L.polygon(") == 1
     assert html.count("L.circleMarker(") == 3
-    assert plotting.INELIGIBLE_COLOUR in html and plotting.STAFF_COLOURS[0] in html
+    assert INELIGIBLE_COLOUR in html and STAFF_COLOURS[0] in html
     assert "min from base, limit 60" in html  # the greyed home says why, in the plan's words
     assert "within 60 min of base" in html
 
@@ -153,6 +155,13 @@ def test_service_level_curve(tmp_path: Path) -> None:
     assert plotting.save_service_level_curve(table, tmp_path / "curve.png").read_bytes()[:8] == PNG
     with pytest.raises(InputError):
         plotting.service_level_curve(table.drop(columns=["critical_served_share"]))
+
+
+def test_a_missing_extra_says_what_to_install() -> None:
+    """A picture whose library is not installed names it and the `plots` extra."""
+    assert require_extra("matplotlib.figure").Figure is not None
+    with pytest.raises(ImportError, match=r"no_such_module is needed for this picture: .*'ahs_routing\[plots\]'"):
+        require_extra("no_such_module")
 
 
 def test_cli_plan_writes_map_and_gantt(tmp_path: Path) -> None:

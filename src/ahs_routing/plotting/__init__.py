@@ -1,16 +1,10 @@
-"""Pictures of plans: route maps (folium HTML), staff Gantt charts and service-level curves (matplotlib PNG)."""
+"""Pictures of plans and studies, one module per picture: `route_map` (folium HTML), `gantt` and
+`service_level` (matplotlib PNG); `style` holds the shared colours. They need the `plots` extra."""
 
-from ahs_routing.plotting.plots import (
-    gantt_chart,
-    gantt_segments,
-    reach_polygon,
-    route_map,
-    save_gantt_chart,
-    save_route_map,
-    save_service_level_curve,
-    service_level_curve,
-    staff_colours,
-)
+from ahs_routing.plotting.gantt import gantt_chart, gantt_segments, save_gantt_chart
+from ahs_routing.plotting.route_map import reach_polygon, route_map, save_route_map
+from ahs_routing.plotting.service_level import save_service_level_curve, service_level_curve
+from ahs_routing.plotting.style import staff_colours
 
 __all__ = [
     "gantt_chart",
