@@ -232,10 +232,10 @@ def test_no_route_is_unreachable_and_unknown_places_are_named(fake: tuple[FakeOs
 
 
 def test_settings_are_checked() -> None:
-    """A url that is not http(s) and impossible limits are InputErrors naming the option."""
+    """A url that is not http(s) and impossible limits are InputErrors naming the option (the travel block's rules)."""
     with pytest.raises(InputError, match=r"travel\.url"):
         OsrmProvider("ftp://example")
-    with pytest.raises(InputError, match=r"travel\.options\.timeout_seconds"):
+    with pytest.raises(InputError, match=r"travel\.options\.timeout_seconds: 0 must be a number > 0"):
         OsrmProvider("http://127.0.0.1:5000", timeout_seconds=0)
     with pytest.raises(InputError, match=r"travel\.options\.max_table_size: 0 must be a whole number >= 1"):
         provider_for(TravelModel(provider="osrm", url="http://127.0.0.1:5000", options={"max_table_size": 0}))

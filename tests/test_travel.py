@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import numpy as np
 import pytest
 from geopy.distance import geodesic
+from test_examples import EXAMPLES
 
-from ahs_routing import GeodesicProvider, InputError, Location, MatrixProvider, TravelMatrix, TravelModel
+from ahs_routing import (
+    GeodesicProvider,
+    InputError,
+    Location,
+    MatrixProvider,
+    TravelMatrix,
+    TravelModel,
+    json_schemas,
+    problem_from_dict,
+)
+from ahs_routing.domain.model import TRAVEL_PROVIDERS
 from ahs_routing.geo import great_circle_km
-from ahs_routing.travel import provider_for
+from ahs_routing.travel import TRAVEL_OPTIONS, provider_for
 
 TRONDHEIM = Location(63.4208, 10.3886)
 MELHUS = Location(63.2847, 10.2781)
@@ -92,6 +106,40 @@ def test_travel_model_checks_matrix_shape() -> None:
 def test_provider_for_geodesic_needs_no_settings() -> None:
     """The default travel block gives the offline geodesic provider."""
     assert isinstance(provider_for(TravelModel()), GeodesicProvider)
+
+
+def test_the_options_table_covers_every_provider_the_model_admits() -> None:
+    """TravelModel, the contract's schema and the options table know the same four providers."""
+    assert set(TRAVEL_OPTIONS) == set(TRAVEL_PROVIDERS) == {"geodesic", "matrix", "graph", "osrm"}
+    schema = json_schemas()["problem"]["$defs"]["TravelDoc"]["properties"]["provider"]
+    assert schema["enum"] == list(TRAVEL_PROVIDERS)
+
+
+@pytest.mark.parametrize(("travel", "expected"), [
+    # a value out of range and an unknown key, both reported
+    ({"provider": "geodesic", "options": {"detour_factor": 0, "speed": 1}},
+     ["travel.options.detour_factor: 0 must be a number > 0",
+      "travel.options.speed: unknown option for the geodesic provider (known: detour_factor, leg_overhead_minutes)"]),
+    # a count that is not whole, a text that is empty, a fallback that is not the geodesic one
+    ({"provider": "osrm", "url": "http://127.0.0.1:5000", "options": {"retries": 1.5, "cache": " ", "fallback": "x"}},
+     ["travel.options.retries: 1.5 must be a whole number >= 0", "travel.options.cache: ' ' must be a non-empty string",
+      "travel.options.fallback: 'x' must be 'geodesic'"]),
+    # the matrix provider takes no options at all
+    ({"provider": "matrix", "locations": ["a"], "minutes": [[0]], "options": {"cache": "c.sqlite"}},
+     ["travel.options.cache: unknown option for the matrix provider (known: none)"]),
+])
+def test_bad_options_read_the_same_from_json_and_from_python(travel: dict[str, Any], expected: list[str]) -> None:
+    """The one rule set gives the same messages when a document is read and when a model built in Python is used."""
+    document = json.loads((EXAMPLES / "trondheim_weekday.json").read_text(encoding="utf-8"))
+    document["travel"] = travel
+    with pytest.raises(InputError) as read:
+        problem_from_dict(document)
+    assert [str(p) for p in read.value.problems] == expected
+    fields = {k: tuple(tuple(r) for r in v) if k == "minutes" else tuple(v) if k == "locations" else v
+              for k, v in travel.items()}
+    with pytest.raises(InputError) as built:
+        provider_for(TravelModel(**fields))
+    assert [str(p) for p in built.value.problems] == expected
 
 
 def test_two_hundred_places_take_milliseconds() -> None:

@@ -340,7 +340,11 @@ TRAVEL_PROVIDERS = ("geodesic", "matrix", "graph", "osrm")
 
 @dataclass(frozen=True, slots=True)
 class TravelModel:
-    """How travel times are obtained: the provider and its settings (the contract's `travel`)."""
+    """How travel times are obtained: the provider and its settings (the contract's `travel`).
+
+    Building it checks the provider and the data it needs; the rules for `options` are the travel
+    package's (`travel/options.py`), applied when a document is read and when a provider is made.
+    """
 
     provider: str = "geodesic"
     locations: tuple[str, ...] | None = None

@@ -120,8 +120,9 @@ class MatrixProvider:
 
     @classmethod
     def from_model(cls, model: TravelModel) -> MatrixProvider:
-        if model.locations is None or model.minutes is None:
-            raise InputError("travel: the matrix provider needs locations and minutes")
+        """Return the provider of a `matrix` travel model."""
+        # TravelModel refuses a matrix model without both: this only narrows the types.
+        assert model.locations is not None and model.minutes is not None
         return cls(model.locations, model.minutes, model.km)
 
     def matrix(self, places: Mapping[str, Location]) -> TravelMatrix:

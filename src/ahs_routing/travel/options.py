@@ -1,4 +1,11 @@
-"""The `travel.options` extension: which keys each provider takes, and the one place they are validated."""
+"""The `travel.options` extension: which keys each provider takes, and the one place they are validated.
+
+`TravelModel` (the domain) checks which provider is asked for and where its data is (`path`,
+`url`, the `matrix` tables); the provider's settings are the travel package's business, so their
+rules live here alone, in `TRAVEL_OPTIONS`. Every way in applies them: the contract when it reads
+a problem document (so that they are reported with the document's other problems), `provider_for`
+for a model built in Python, and `OsrmProvider` for the limits it is given directly.
+"""
 
 from __future__ import annotations
 
@@ -48,13 +55,6 @@ def travel_option_problems(provider: str, options: Mapping[str, object]) -> list
         elif not _option_fits(allowed[key], value):
             found.append(InputProblem(f"options.{key}", f"{value!r} must be {allowed[key]}"))
     return found
-
-
-def _number(options: Mapping[str, object], key: str, default: float) -> float:
-    value = options.get(key, default)
-    return float(value) if isinstance(value, int | float) else default
-
-
 
 
 def option_number(options: Mapping[str, object], key: str, default: float) -> float:

@@ -37,6 +37,7 @@ from ahs_routing.travel.matrix import (
     matrix_from_road_seconds,
     whole_minute_seconds,
 )
+from ahs_routing.travel.options import travel_option_problems
 
 logger = logging.getLogger(__name__)
 
@@ -75,13 +76,13 @@ class OsrmProvider:
         parts = urllib.parse.urlsplit(self.url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise InputError(f"{self.url!r} is not an http(s) address of an OSRM server", path="travel.url")
-        if self.max_table_size < 1:
-            raise InputError(f"max_table_size {self.max_table_size} must be >= 1", path="travel.options.max_table_size")
-        if not (self.timeout_seconds > 0 and math.isfinite(self.timeout_seconds)):
-            raise InputError(f"timeout_seconds {self.timeout_seconds} must be > 0",
-                             path="travel.options.timeout_seconds")
-        if self.retries < 0:
-            raise InputError(f"retries {self.retries} must be >= 0", path="travel.options.retries")
+        # Built directly in Python it has no travel block in front of it, so it checks the limits
+        # it cannot fetch without (a block size, an attempt, time to wait) by the travel block's rules.
+        limits = {"max_table_size": self.max_table_size, "timeout_seconds": self.timeout_seconds,
+                  "retries": self.retries}
+        problems = travel_option_problems("osrm", limits)
+        if problems:
+            raise InputError(problems).under("travel")
 
     @property
     def server(self) -> str:

@@ -78,29 +78,30 @@ def provider_for(model: TravelModel) -> TravelProvider:
         )
     if model.provider == "matrix":
         return MatrixProvider.from_model(model)
-    road: CacheableProvider
-    if model.provider == "graph":
-        road = GraphProvider(
-            str(model.path),
-            snap_warning_m=option_number(options, "snap_warning_m", SNAP_WARNING_M),
-            access_kmh=option_number(options, "access_kmh", ACCESS_KMH),
-        )
-    elif model.provider == "osrm":
-        road = OsrmProvider(
-            str(model.url),
-            profile=str(options.get("profile", "driving")),
-            max_table_size=int(option_number(options, "max_table_size", DEFAULT_MAX_TABLE_SIZE)),
-            timeout_seconds=option_number(options, "timeout_seconds", DEFAULT_TIMEOUT_SECONDS),
-            retries=int(option_number(options, "retries", DEFAULT_RETRIES)),
-            backoff_seconds=option_number(options, "backoff_seconds", DEFAULT_BACKOFF_SECONDS),
-        )
-    else:
-        raise InputError(f"unknown provider {model.provider!r}", path="travel.provider")
+    road = _road_provider(model, options)
     chosen: TravelProvider = CachedProvider(road, str(options["cache"])) if "cache" in options else road
     # The fallback sits outside the cache, so that its rougher figures are never stored as road times.
     if options.get("fallback") == "geodesic":
         chosen = FallbackProvider(chosen, GeodesicProvider())
     return chosen
+
+
+def _road_provider(model: TravelModel, options: Mapping[str, object]) -> CacheableProvider:
+    if model.provider == "graph":
+        return GraphProvider(
+            str(model.path),
+            snap_warning_m=option_number(options, "snap_warning_m", SNAP_WARNING_M),
+            access_kmh=option_number(options, "access_kmh", ACCESS_KMH),
+        )
+    # TravelModel admits no provider but geodesic, matrix, graph and osrm.
+    return OsrmProvider(
+        str(model.url),
+        profile=str(options.get("profile", "driving")),
+        max_table_size=int(option_number(options, "max_table_size", DEFAULT_MAX_TABLE_SIZE)),
+        timeout_seconds=option_number(options, "timeout_seconds", DEFAULT_TIMEOUT_SECONDS),
+        retries=int(option_number(options, "retries", DEFAULT_RETRIES)),
+        backoff_seconds=option_number(options, "backoff_seconds", DEFAULT_BACKOFF_SECONDS),
+    )
 
 
 def travel_matrix(problem: Problem, provider: TravelProvider | None = None) -> TravelMatrix:
