@@ -28,9 +28,10 @@ from ahs_routing.check.checker import Violation, check_plan
 from ahs_routing.check.eligibility import ineligible_patients
 from ahs_routing.domain.kpis import compute_kpis, plan_status
 from ahs_routing.domain.model import Problem, Staff, lateness
-from ahs_routing.domain.plan import BreakTaken, Plan, Route, Stop, Unassigned, UnassignedReason
+from ahs_routing.domain.plan import Plan, Route, Stop, Unassigned, UnassignedReason
 from ahs_routing.errors import InputError, ProblemCollector
 from ahs_routing.io.contract import read_plan
+from ahs_routing.schedule.timing import assemble_route, free_stretches
 from ahs_routing.solve.diagnosis import diagnose
 from ahs_routing.times import SECONDS_PER_HOUR, format_clock, parse_clock, seconds_to_minutes
 from ahs_routing.travel import TravelMatrix, travel_matrix
@@ -402,6 +403,9 @@ def _unserved(problem: Problem, travel: TravelMatrix, served: set[str], ineligib
 
 
 # Rebuilding a route --------------------------------------------------------------------------
+# The records fix when each visit started and ended; only the drives and rests between them are
+# placed. That is why a replay does not re-time with `schedule.timing` (which chooses the starts)
+# but shares its free-time arithmetic (`free_stretches`) and its route assembly (`assemble_route`).
 
 
 @dataclass(slots=True)
@@ -420,14 +424,7 @@ class _Gap:
         return sorted(self.rests + fixed)
 
     def free(self) -> list[tuple[int, int]]:
-        slots, moment = [], self.low
-        for start, end in self.busy():
-            if start > moment:
-                slots.append((moment, start))
-            moment = max(moment, end)
-        if self.high > moment:
-            slots.append((moment, self.high))
-        return slots
+        return free_stretches(self.low, self.high, self.busy())
 
     def admits(self, rest: tuple[int, int]) -> bool:
         """True when the rest fits in free time and, with a drive still to place, leaves room for it."""
@@ -441,7 +438,11 @@ class _Gap:
         return room
 
     def drive(self) -> tuple[int, int]:
-        """Return (departure, arrival) of the drive through this gap."""
+        """Return (departure, arrival) of the drive through this gap.
+
+        Unlike `timing.first_drive`, which moves a planned drive before or after breaks the plan
+        may still move, a drive here fits a free stretch between records that stay where they are.
+        """
         if self.drive_end is not None:
             return self.drive_end - self.leg, self.drive_end
         fitting = [(s, e) for s, e in self.free() if e - s >= self.leg]
@@ -471,13 +472,10 @@ def _rebuild(problem: Problem, travel: TravelMatrix, day: _StaffDay) -> Route:
         stops.append(Stop(record.visit, record.patient, leg, min(arrival, record.start), record.start, record.end))
     departure, _ = gaps[0].drive()
     _, home = gaps[-1].drive()
-    start = min([departure, *(s for s, _ in rests), *([day.start] if day.start is not None else [])])
-    end = max([home, *(e for _, e in rests), *([day.end] if day.end is not None else [])])
-    return Route(
-        staff=person.id, start=start, end=end, travel=sum(legs),
-        distance_km=travel.path_km(places),
-        stops=tuple(stops), breaks=tuple(BreakTaken(s, e) for s, e in sorted(rests)),
-    )
+    # A recorded start or end of the day stands even where the rebuilt drives say otherwise.
+    departure = min([departure, *([day.start] if day.start is not None else [])])
+    home = max([home, *([day.end] if day.end is not None else [])])
+    return assemble_route(problem, travel, person, stops, rests, departure, home, legs[-1])
 
 
 def _gaps(person: Staff, records: Sequence[_Performed], legs: Sequence[int]) -> list[_Gap]:

@@ -11,22 +11,19 @@ ones are applied to the plan and held to every rule by the checker before being 
 
 from __future__ import annotations
 
-import dataclasses
-import itertools
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ahs_routing.check.checker import check_plan
 from ahs_routing.check.eligibility import ineligible_patients
 from ahs_routing.domain.kpis import assemble_plan
 from ahs_routing.domain.links import coupled_visits
-from ahs_routing.domain.model import Break, Problem, Staff, Visit, lateness, start_ranges
-from ahs_routing.domain.plan import BreakTaken, Plan, Route, Stop
+from ahs_routing.domain.model import Problem, Staff, Visit, lateness, start_ranges
+from ahs_routing.domain.plan import Plan, Route
 from ahs_routing.errors import InputError, InputProblem
 from ahs_routing.intraday.state import fixed_prefix, match_breaks
 from ahs_routing.schedule.objective import DEFAULT_LATENESS_WEIGHT, DEFAULT_OVERTIME_WEIGHT
-from ahs_routing.schedule.timing import forward_pass
+from ahs_routing.schedule.timing import Head, Item, retime_tail
 from ahs_routing.solve.diagnosis import incompatibility
 from ahs_routing.travel import TravelMatrix, TravelProvider, travel_matrix
 
@@ -52,16 +49,6 @@ class Suggestion:
     delay: int
     score: int
     route: Route
-
-
-@dataclass(frozen=True, slots=True)
-class _Item:
-    """A visit in the part of the route being re-timed; `planned` is None for the new visit."""
-
-    visit: Visit
-    ranges: list[tuple[int, int]]
-    planned: int | None
-    exact: bool
 
 
 def suggest(
@@ -195,75 +182,24 @@ def _insertions(
         here = place_of(day.visit_by_id[prefix[-1].visit]) if prefix else day.start_place(person)
         if moment + travel.seconds(here, there) > ranges[-1][1]:
             continue  # cannot reach it in time from here; breaks only make it later
-        items = [_Item(visit, ranges, None, False)] + [
-            _Item(v, start_ranges(v) or [(person.shift.start, person.latest_end)], s.start, v.id in coupled)
-            for s in stops[i:] for v in (day.visit_by_id[s.visit],)
+        items = [Item(visit, ranges)] + [
+            Item.of(day.visit_by_id[s.visit], person, s.start, announced=True, held=s.visit in coupled)
+            for s in stops[i:]
         ]
         _, due = match_breaks(person.breaks, tuple(kept))
-        timed = _best_timing(day, travel, person, here, moment, items, due)
-        if timed is None:
+        head = Head(here, moment, tuple(due), tuple(prefix), tuple((b.start, b.end) for b in kept),
+                    route.start if prefix and route is not None else None)
+        new_route = retime_tail(day, travel, person, head, items)
+        if new_route is None:
             continue
-        end, suffix, placed = timed
-        legs = sum(s.travel for s in prefix) + sum(s.travel for s in suffix)
-        back = travel.seconds(place_of(day.visit_by_id[suffix[-1].visit]), day.end_place(person))
-        total = legs + back
-        if person.max_travel is not None and total > person.max_travel:
+        if person.max_travel is not None and new_route.travel > person.max_travel:
             continue
-        all_breaks = sorted([(b.start, b.end) for b in kept] + placed)
-        if prefix and route is not None:
-            start = route.start
-        else:
-            start, suffix = _leave_late(suffix, all_breaks)
-        km = travel.path_km(day.route_places(person, (s.visit for s in (*prefix, *suffix))))
-        new_route = Route(person.id, start, end, total, km,
-                          (*prefix, *suffix), tuple(BreakTaken(s, e) for s, e in all_breaks))
-        moved = tuple(s.visit for s, item in zip(suffix[1:], items[1:], strict=True) if s.start != item.planned)
-        delay = sum(s.start - (item.planned or s.start) for s, item in zip(suffix[1:], items[1:], strict=True))
-        overtime = max(0, end - person.shift.end) - old_overtime
-        score = round(total - old_travel + delay_weight * delay + DEFAULT_OVERTIME_WEIGHT * overtime
+        suffix = new_route.stops[i:]
+        moved = tuple(s.visit for s, item in zip(suffix[1:], items[1:], strict=True) if s.start != item.announced)
+        delay = sum(s.start - (item.announced or s.start) for s, item in zip(suffix[1:], items[1:], strict=True))
+        overtime = max(0, new_route.end - person.shift.end) - old_overtime
+        score = round(new_route.travel - old_travel + delay_weight * delay + DEFAULT_OVERTIME_WEIGHT * overtime
                       + DEFAULT_LATENESS_WEIGHT * lateness(visit, suffix[0].start))
-        found.append(Suggestion(person.id, suffix[0].start, total - old_travel, moved, delay, score, new_route))
+        found.append(Suggestion(person.id, suffix[0].start, new_route.travel - old_travel, moved, delay, score,
+                                new_route))
     return found
-
-
-def _best_timing(
-    day: Problem, travel: TravelMatrix, person: Staff, here: str, moment: int, items: list[_Item], due: list[Break],
-) -> tuple[int, list[Stop], list[tuple[int, int]]] | None:
-    """Return (end, stops, breaks) for the items from `here` at `moment`: least delay to the others, then home first."""
-    places = [here, *(day.place_of_visit(item.visit) for item in items), day.end_place(person)]
-    legs = [travel.seconds(a, b) for a, b in itertools.pairwise(places)]
-    breaks = sorted(due, key=lambda b: (b.earliest_start, b.latest_end))
-    best: tuple[tuple[int, int], tuple[int, list[Stop], list[tuple[int, int]]]] | None = None
-    for placement in itertools.combinations_with_replacement(range(2 * len(items) + 2), len(breaks)):
-        timed = _forward(day, person, moment, items, legs, list(zip(placement, breaks, strict=True)))
-        if timed is None:
-            continue
-        end, stops, _ = timed
-        delay = sum(s.start - (item.planned or s.start) for s, item in zip(stops, items, strict=True))
-        if best is None or (delay, end) < best[0]:
-            best = ((delay, end), timed)
-    return None if best is None else best[1]
-
-
-def _forward(
-    day: Problem, person: Staff, moment: int, items: list[_Item], legs: list[int], placed: list[tuple[int, Break]],
-) -> tuple[int, list[Stop], list[tuple[int, int]]] | None:
-    """Earliest times for one placement of the breaks, never before a stop's announced start."""
-
-    def start_at(i: int, arrival: int) -> int | None:
-        item = items[i]
-        earliest = arrival if item.planned is None else max(arrival, item.planned)
-        if item.exact and earliest != item.planned:
-            return None
-        return next((max(earliest, low) for low, high in item.ranges if earliest <= high), None)
-
-    return forward_pass(day, person, moment, [item.visit for item in items], legs, placed, start_at)
-
-
-def _leave_late(stops: list[Stop], breaks: Sequence[tuple[int, int]]) -> tuple[int, list[Stop]]:
-    """Return the route start for a route re-timed from its first visit: as late as that visit allows,
-    unless a break comes before it (then the route starts with what comes first)."""
-    head = stops[0]
-    if not any(s < head.start for s, _ in breaks):
-        return head.start - head.travel, [dataclasses.replace(head, arrival=head.start), *stops[1:]]
-    return min(head.arrival - head.travel, *(s for s, _ in breaks)), stops

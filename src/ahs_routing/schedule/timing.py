@@ -1,22 +1,137 @@
-"""From an order of visits to clock times: routes with stops, travel and breaks.
+"""From an order of visits to clock times: the one route-timing engine.
 
-Two ways in. `realise_route` keeps the start times the search chose and places each
-trip and break around them. `retime_route` ignores them and finds the earliest valid
-times for the order, trying every place each break can go (before leaving, at the last
-home after a visit, at the next door before a visit, after getting back); the solver
-uses it when a route from the search cannot be written down as the contract wants,
-which happens when OR-Tools lets a break interrupt a drive.
+Everything that puts clock times on a route comes from here: when a visit may start
+(`earliest_start`), when a break taken from some moment starts (`break_start`) and when one
+is due (`due_break`), when to leave for the first visit (`leave_late`), where a drive fits
+between busy times (`first_drive`, `free_stretches`), and how stops and breaks become a
+`Route` (`assemble_route`).
+
+Two ways in for a whole route. `realise_route` keeps the start times the search chose and
+places each trip and break around them. `retime_route` ignores them and finds the earliest
+valid times for the order, trying every place each break can go (before leaving, at the last
+home after a visit, at the next door before a visit, after getting back); the solver uses it
+when a route from the search cannot be written down as the contract wants, which happens when
+OR-Tools lets a break interrupt a drive. `retime_tail` is the same search for the part of a
+route after a `Head` that stays as it is, with `Item`s that may carry an announced start (the
+insertion engine, `schedule.insertion`, uses it).
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ahs_routing.domain.model import Break, Problem, Staff, Visit, start_ranges
 from ahs_routing.domain.plan import BreakTaken, Route, Stop
 from ahs_routing.travel import TravelMatrix
+
+# Rules of time ----------------------------------------------------------------------------------
+
+
+def start_in(ranges: Sequence[tuple[int, int]], moment: int) -> int | None:
+    """Return the first moment from `moment` on inside one of `ranges` (in time order), or None."""
+    for low, high in ranges:
+        if moment <= high:
+            return max(moment, low)
+    return None
+
+
+def shift_range(person: Staff) -> list[tuple[int, int]]:
+    """Return when a visit without windows may start: any time in the staff member's shift and overtime."""
+    return [(person.shift.start, person.latest_end)]
+
+
+def earliest_start(visit: Visit, moment: int, person: Staff) -> int | None:
+    """Return the first moment from `moment` on that a visit may start (its windows, else the shift), or None."""
+    return start_in(start_ranges(visit) or shift_range(person), moment)
+
+
+def break_start(moment: int, brk: Break, deadline: int | None = None) -> int | None:
+    """Return when a break taken from `moment` on starts (once its window opens), or None if it
+    would then end after its window or after `deadline`."""
+    begin = max(moment, brk.earliest_start)
+    limit = brk.latest_end if deadline is None else min(brk.latest_end, deadline)
+    return None if begin + brk.duration > limit else begin
+
+
+def due_break(pending: Sequence[Break], end: int) -> Break | None:
+    """Return the next pending break if it could no longer start after a visit ending at `end`, else None.
+
+    Taking a break only when it falls due is how a route built forward, one visit at a time,
+    keeps its breaks: before leaving for the visit it would otherwise have to follow too late.
+    """
+    if pending and end > pending[0].latest_start:
+        return pending[0]
+    return None
+
+
+def leave_late(
+    earliest: int, first_start: int, leg: int, breaks: Iterable[tuple[int, int]] = (), *, road_only: bool = False
+) -> int:
+    """Return when to leave for the first visit: as late as its start allows, not before `earliest`.
+
+    Nobody wants to wait at the first door. A break that starts before the first visit keeps
+    the departure at `earliest` (the day then starts with whatever comes first); with
+    `road_only`, only a break that would fall on the late drive does (a break before leaving
+    is taken at the base).
+    """
+    latest = first_start - leg
+    if latest <= earliest:
+        return earliest
+    if any(s < first_start and (e > latest or not road_only) for s, e in breaks):
+        return earliest
+    return latest
+
+
+def free_stretches(low: int, high: int, busy: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Return the stretches of [low, high] of positive length that no busy interval covers, in time order."""
+    slots, moment = [], low
+    for start, end in sorted(busy):
+        if min(start, high) > moment:
+            slots.append((moment, min(start, high)))
+        moment = max(moment, end)
+    if high > moment:
+        slots.append((moment, high))
+    return slots
+
+
+def first_drive(low: int, high: int, leg: int, busy: Sequence[tuple[int, int]]) -> int | None:
+    """Return the earliest departure from `low` on (or at the end of a busy interval) for a drive of
+    `leg` seconds that arrives by `high` and overlaps no busy interval, or None."""
+    for depart in sorted({low, *(e for _, e in busy if e > low)}):
+        if depart + leg > high:
+            return None
+        if not any(s < depart + leg and depart < e for s, e in busy):
+            return depart
+    return None
+
+
+def assemble_route(
+    problem: Problem,
+    travel: TravelMatrix,
+    person: Staff,
+    stops: Sequence[Stop],
+    breaks: Iterable[tuple[int, int]],
+    departure: int,
+    home: int,
+    back: int,
+) -> Route:
+    """Return the route of these stops and breaks: it starts with whatever comes first (leaving or a
+    break) and ends with whatever comes last (getting home after a trip of `back` seconds, or a break)."""
+    rests = sorted(breaks)
+    return Route(
+        staff=person.id,
+        start=min([departure, *(s for s, _ in rests)]),
+        end=max([home, *(e for _, e in rests)]),
+        travel=sum(s.travel for s in stops) + back,
+        distance_km=travel.path_km(problem.route_places(person, (s.visit for s in stops))),
+        stops=tuple(stops),
+        breaks=tuple(BreakTaken(s, e) for s, e in rests),
+    )
+
+
+# Keeping the search's times -------------------------------------------------------------------
 
 
 @dataclass(slots=True)
@@ -41,16 +156,12 @@ def realise_route(problem: Problem, travel: TravelMatrix, person: Staff, day: Ro
     breaks = sorted(day.breaks)
     stops: list[Stop] = []
     placed_breaks: list[tuple[int, int]] = []
-    total = 0
     pending = list(breaks)
     if day.visits:
-        # Nobody wants to wait at the first door: leave as late as the first visit allows,
-        # unless a break would then fall on the road (a break before leaving is taken at base).
+        # A break before leaving is taken at base; only one on the road keeps the early departure.
         first_visit, first_start = day.visits[0]
         leg = travel.seconds(place, problem.place_of_visit(problem.visit_by_id[first_visit]))
-        latest = first_start - leg
-        if latest > free_from and not any(s < first_start and e > latest for s, e in breaks):
-            free_from = latest
+        free_from = leave_late(free_from, first_start, leg, breaks, road_only=True)
     departure = free_from
     for visit_id, start in day.visits:
         visit = problem.visit_by_id[visit_id]
@@ -62,23 +173,11 @@ def realise_route(problem: Problem, travel: TravelMatrix, person: Staff, day: Ro
         placed_breaks += fixed
         end = start + problem.service_seconds(visit)
         stops.append(Stop(visit_id, visit.patient, leg, arrival, start, end))
-        total += leg
         place, free_from = there, end
     back = travel.seconds(place, problem.end_place(person))
     arrival_back, fixed = _place_travel(free_from, person.latest_end, back, pending, person)
     placed_breaks += fixed
-    total += back
-    start = min([departure, *(b[0] for b in placed_breaks)])
-    end = max([arrival_back, *(b[1] for b in placed_breaks)])
-    return Route(
-        staff=person.id,
-        start=start,
-        end=end,
-        travel=total,
-        distance_km=travel.path_km(problem.route_places(person, (s.visit for s in stops))),
-        stops=tuple(stops),
-        breaks=tuple(BreakTaken(s, e) for s, e in sorted(placed_breaks)),
-    )
+    return assemble_route(problem, travel, person, stops, placed_breaks, departure, arrival_back, back)
 
 
 def _place_travel(
@@ -91,10 +190,9 @@ def _place_travel(
     """
     if not breaks:
         return free_from + leg, []
-    for depart in [free_from, *(b[1] for b in breaks)]:
-        depart = max(depart, free_from)
-        if depart + leg <= deadline and not any(s < depart + leg and depart < e for s, e in breaks):
-            return depart + leg, breaks
+    depart = first_drive(free_from, deadline, leg, breaks)
+    if depart is not None:
+        return depart + leg, breaks
     limits = {b: _break_limits(person, b) for b in breaks}
     for travel_first in (True, False):
         moment = free_from + (leg if travel_first else 0)
@@ -121,12 +219,162 @@ def _break_limits(person: Staff, taken: tuple[int, int]) -> tuple[int, int]:
     return taken
 
 
+# Finding the earliest times -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A visit to time: the ranges its start may fall in and, if it was announced, the start it may not come before.
+
+    A visit tied to other routes (a team visit, an `after` link) keeps its start exactly: its
+    only range is that moment (`held`).
+    """
+
+    visit: Visit
+    ranges: Sequence[tuple[int, int]]
+    announced: int | None = None
+
+    @staticmethod
+    def of(visit: Visit, person: Staff, planned: int | None = None, *, announced: bool = False,
+           held: bool = False) -> Item:
+        """Return the item for a visit: its windows (else the shift), or only `planned` when held."""
+        if held and planned is not None:
+            return Item(visit, ((planned, planned),), planned if announced else None)
+        return Item(visit, start_ranges(visit) or shift_range(person), planned if announced else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The start of a route that stays as it is, and where and from when the rest is timed.
+
+    `due` are the staff member's breaks not yet taken in `stops`/`breaks`; `start` is the
+    route's start when it keeps stops (else the departure follows `leave_late`).
+    """
+
+    place: str
+    free_from: int
+    due: tuple[Break, ...]
+    stops: tuple[Stop, ...] = ()
+    breaks: tuple[tuple[int, int], ...] = ()
+    start: int | None = None
+
+    @staticmethod
+    def at_start(problem: Problem, person: Staff) -> Head:
+        """Return the head of a route timed from scratch: at its start place, from the shift's start, all breaks due."""
+        return Head(problem.start_place(person), person.shift.start, tuple(person.breaks))
+
 
 #: Where a break can go relative to visit i (0-based) of a route.
 _BEFORE_LEAVING = "before leaving"  # before the trip to visit i, at the previous place
 _AT_THE_DOOR = "at the door"  # after the trip to visit i, before it starts
 # Slot k of a route with n visits: 2*i is (_BEFORE_LEAVING, i), 2*i+1 is (_AT_THE_DOOR, i);
 # 2*n is before the trip home and 2*n+1 after it.
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """Times for items driven from a moment: each item's arrival and start, the breaks taken, the return home."""
+
+    arrivals: list[int]
+    starts: list[int]
+    breaks: list[tuple[int, int]]
+    end: int
+    delay: int
+
+
+def forward_pass(
+    person: Staff,
+    moment: int,
+    items: Sequence[Item],
+    services: Sequence[int],
+    legs: Sequence[int],
+    placed: Sequence[tuple[int, Break]],
+) -> Timing | None:
+    """Return the times driving `items` from `moment` with breaks in the given slots, or None if they do not fit.
+
+    `legs` has one trip per item and the trip home; `services` the time on site per item.
+    Slot 2i is before leaving for item i, 2i+1 at its door, 2n before the trip home and 2n+1
+    after it. An item starts at its arrival, not before its announced start, in its ranges.
+    """
+    taken: list[tuple[int, int]] = []
+    arrivals: list[int] = []
+    starts: list[int] = []
+    delay = 0
+    k = 0
+    count = len(placed)
+    for slot in range(2 * len(items) + 2):
+        while k < count and placed[k][0] == slot:
+            brk = placed[k][1]
+            begin = break_start(moment, brk, person.latest_end)
+            if begin is None:
+                return None
+            moment = begin + brk.duration
+            taken.append((begin, moment))
+            k += 1
+        i, at_door = divmod(slot, 2)
+        if i == len(items):
+            if not at_door:
+                moment += legs[i]
+            continue
+        if not at_door:
+            moment += legs[i]
+            arrivals.append(moment)
+            continue
+        item = items[i]
+        earliest = moment if item.announced is None else max(moment, item.announced)
+        start = start_in(item.ranges, earliest)
+        if start is None:
+            return None
+        if item.announced is not None:
+            delay += start - item.announced
+        starts.append(start)
+        moment = start + services[i]
+    if moment > person.latest_end:
+        return None
+    return Timing(arrivals, starts, taken, moment, delay)
+
+
+def best_timing(
+    problem: Problem, person: Staff, moment: int, items: Sequence[Item], legs: Sequence[int], due: Iterable[Break]
+) -> Timing | None:
+    """Return the timing of `items` from `moment` with the least delay to announced starts, then home first.
+
+    Every way of placing the due breaks into the slots is tried (breaks keep the order of
+    their windows); the first best placement wins.
+    """
+    services = [problem.service_seconds(item.visit) for item in items]
+    breaks = sorted(due, key=lambda b: (b.earliest_start, b.latest_end))
+    best: Timing | None = None
+    for placement in itertools.combinations_with_replacement(range(2 * len(items) + 2), len(breaks)):
+        timed = forward_pass(person, moment, items, services, legs, list(zip(placement, breaks, strict=True)))
+        if timed is not None and (best is None or (timed.delay, timed.end) < (best.delay, best.end)):
+            best = timed
+    return best
+
+
+def retime_tail(
+    problem: Problem, travel: TravelMatrix, person: Staff, head: Head, items: Sequence[Item]
+) -> Route | None:
+    """Return the route of `head` as it is followed by `items` at their best times (`best_timing`), or None."""
+    places = [head.place, *(problem.place_of_visit(item.visit) for item in items), problem.end_place(person)]
+    legs = [travel.seconds(a, b) for a, b in itertools.pairwise(places)]
+    timed = best_timing(problem, person, head.free_from, items, legs, head.due)
+    if timed is None:
+        return None
+    stops = [
+        Stop(item.visit.id, item.visit.patient, leg, arrival, start, start + problem.service_seconds(item.visit))
+        for item, leg, arrival, start in zip(items, legs, timed.arrivals, timed.starts, strict=False)
+    ]
+    breaks = [*head.breaks, *timed.breaks]
+    if head.stops and head.start is not None:
+        departure = head.start
+    elif stops:
+        first = stops[0]
+        departure = leave_late(first.arrival - first.travel, first.start, first.travel, breaks)
+        stops[0] = Stop(first.visit, first.patient, first.travel, departure + first.travel, first.start, first.end)
+    else:
+        departure = head.free_from
+    return assemble_route(problem, travel, person, [*head.stops, *stops], breaks, departure, timed.end, legs[-1])
 
 
 def retime_route(
@@ -143,102 +391,5 @@ def retime_route(
     replaces some visits by variants (other windows) without building a new problem.
     """
     changed = changed or {}
-    visits = [changed.get(v) or problem.visit_by_id[v] for v in visit_ids]
-    places = [problem.start_place(person), *(problem.place_of_visit(v) for v in visits), problem.end_place(person)]
-    legs = [travel.seconds(a, b) for a, b in itertools.pairwise(places)]
-    breaks = sorted(person.breaks, key=lambda b: (b.earliest_start, b.latest_end))
-    slots = range(2 * len(visits) + 2)
-    best: tuple[int, list[Stop], list[tuple[int, int]]] | None = None
-    for placement in itertools.combinations_with_replacement(slots, len(breaks)):
-        timed = _forward(problem, person, visits, legs, list(zip(placement, breaks, strict=True)))
-        if timed is not None and (best is None or timed[0] < best[0]):
-            best = timed
-    if best is None:
-        return None
-    end, stops, taken = best
-    first_break = min((s for s, _ in taken), default=None)
-    start = stops[0].arrival - stops[0].travel if stops else person.shift.start
-    if stops and (first_break is None or first_break >= stops[0].start):
-        # Nothing to do before the first visit: leave as late as it allows.
-        start = stops[0].start - stops[0].travel
-        stops[0] = Stop(stops[0].visit, stops[0].patient, stops[0].travel, stops[0].start, stops[0].start,
-                        stops[0].end)
-    if first_break is not None:
-        start = min(start, first_break)
-    return Route(
-        staff=person.id,
-        start=start,
-        end=end,
-        travel=sum(legs),
-        distance_km=travel.path_km(problem.route_places(person, (s.visit for s in stops))),
-        stops=tuple(stops),
-        breaks=tuple(BreakTaken(s, e) for s, e in sorted(taken)),
-    )
-
-
-def _forward(
-    problem: Problem, person: Staff, visits: list[Visit], legs: list[int], placed: list[tuple[int, Break]]
-) -> tuple[int, list[Stop], list[tuple[int, int]]] | None:
-    """Earliest times for one break placement: (end, stops, breaks), or None if it does not fit."""
-    return forward_pass(problem, person, person.shift.start, visits, legs, placed,
-                        lambda i, moment: earliest_start(visits[i], moment, person))
-
-
-def forward_pass(
-    problem: Problem,
-    person: Staff,
-    moment: int,
-    visits: Sequence[Visit],
-    legs: Sequence[int],
-    placed: list[tuple[int, Break]],
-    start_at: Callable[[int, int], int | None],
-) -> tuple[int, list[Stop], list[tuple[int, int]]] | None:
-    """Return (end, stops, breaks) driving `visits` from `moment` with breaks in the given slots, or None.
-
-    Slot 2i is before leaving for visit i, 2i+1 at its door, 2n before the trip home and
-    2n+1 after it. `start_at(i, arrival)` gives the start of visit i for an arrival (or None
-    when it cannot start in time), so callers decide how windows and announced times apply.
-    """
-    taken: list[tuple[int, int]] = []
-    pending = list(placed)
-
-    def rest_in(slot: int) -> bool:
-        nonlocal moment
-        while pending and pending[0][0] == slot:
-            _, brk = pending.pop(0)
-            begin = max(moment, brk.earliest_start)
-            if begin + brk.duration > min(brk.latest_end, person.latest_end):
-                return False
-            taken.append((begin, begin + brk.duration))
-            moment = begin + brk.duration
-        return True
-
-    stops: list[Stop] = []
-    for i, visit in enumerate(visits):
-        if not rest_in(2 * i):
-            return None
-        moment += legs[i]
-        arrival = moment
-        if not rest_in(2 * i + 1):
-            return None
-        start = start_at(i, moment)
-        if start is None:
-            return None
-        end = start + problem.service_seconds(visit)
-        stops.append(Stop(visit.id, visit.patient, legs[i], arrival, start, end))
-        moment = end
-    if not rest_in(2 * len(visits)):
-        return None
-    moment += legs[-1]
-    if not rest_in(2 * len(visits) + 1) or moment > person.latest_end:
-        return None
-    return moment, stops, taken
-
-
-def earliest_start(visit: Visit, moment: int, person: Staff) -> int | None:
-    """Return the first moment from `moment` on that a visit may start (its windows, else the shift), or None."""
-    ranges = start_ranges(visit) or [(person.shift.start, person.latest_end)]
-    for low, high in ranges:
-        if moment <= high:
-            return max(moment, low)
-    return None
+    items = [Item.of(changed.get(v) or problem.visit_by_id[v], person) for v in visit_ids]
+    return retime_tail(problem, travel, person, Head.at_start(problem, person), items)

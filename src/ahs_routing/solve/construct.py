@@ -11,8 +11,10 @@ as one piece) are taken in the order of their windows and appended to the routes
 qualified staff who can serve them at the least added travel and lateness, breaks taken
 when they fall due. Plans come from a few fixed orders and weights, then from
 seeded shuffles of the order, so the sequence depends only on the input and the seed.
-It uses only the domain model and the travel matrix; the caller checks a plan before
-using it.
+Its clock rules are `schedule.timing`'s (a visit's earliest start, a break taken when it
+falls due); what is its own is driving routes forward one appended visit at a time, on
+matrix indices, with no re-timing, which is what keeps it fast. The caller checks a plan
+before using it.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ahs_routing.domain.model import Break, Problem, Staff, Visit, lateness, start_ranges
-from ahs_routing.schedule.timing import earliest_start
+from ahs_routing.schedule.timing import break_start, due_break, earliest_start
 from ahs_routing.travel import TravelMatrix
 
 #: Assignments tried per group of linked visits at most (the best staff per slot are kept).
@@ -327,20 +329,22 @@ def _drive(route: _Route, seconds: list[list[int]], place: int) -> int:
 
 def _arrival(route: _Route, seconds: list[list[int]], place: int, end: int) -> int | None:
     """Return when a route reaches `place` for a visit ending at `end`, resting first if a break is due."""
-    if route.pending and end > route.pending[0].latest_end - route.pending[0].duration:
-        brk = route.pending[0]
-        moment = max(route.ready, brk.earliest_start)
-        if moment + brk.duration > brk.latest_end:
+    brk = due_break(route.pending, end)
+    if brk is not None:
+        begin = break_start(route.ready, brk)
+        if begin is None:
             return None
-        return moment + brk.duration + seconds[route.place][place]
+        return begin + brk.duration + seconds[route.place][place]
     return _drive(route, seconds, place)
 
 
 def _serve(problem: Problem, seconds: list[list[int]], route: _Route, visit: Visit, place: int, start: int) -> None:
     end = start + problem.service_seconds(visit)
-    if route.pending and end > route.pending[0].latest_end - route.pending[0].duration:
-        brk = route.pending.pop(0)
-        begin = max(route.ready, brk.earliest_start)
+    brk = due_break(route.pending, end)
+    if brk is not None:
+        route.pending.pop(0)
+        begin = break_start(route.ready, brk)
+        assert begin is not None  # `_start` has checked that it fits, for this very end
         route.breaks.append((begin, begin + brk.duration))
         route.ready = begin + brk.duration
     route.travel += seconds[route.place][place]
@@ -368,8 +372,8 @@ def _close(route: _Route, seconds: list[list[int]]) -> None:
     """Take the breaks still owed after the last visit, before driving home."""
     while route.pending:
         brk = route.pending[0]
-        begin = max(route.ready, brk.earliest_start)
-        if begin + brk.duration > brk.latest_end:
+        begin = break_start(route.ready, brk)
+        if begin is None:
             return
         route.pending.pop(0)
         route.breaks.append((begin, begin + brk.duration))

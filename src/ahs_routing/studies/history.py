@@ -30,8 +30,9 @@ import pandas as pd
 from ahs_routing.check.eligibility import ineligible_patients
 from ahs_routing.domain.kpis import compute_kpis, plan_status
 from ahs_routing.domain.model import Break, Problem, Staff, Visit
-from ahs_routing.domain.plan import BreakTaken, Plan, Route, Stop, Unassigned, UnassignedReason
+from ahs_routing.domain.plan import Plan, Route, Stop, Unassigned, UnassignedReason
 from ahs_routing.io.contract import dumps, plan_to_dict, problem_to_dict
+from ahs_routing.schedule.timing import assemble_route, break_start, leave_late
 from ahs_routing.solve.diagnosis import diagnose
 from ahs_routing.studies.scenarios import generate_day
 from ahs_routing.times import SECONDS_PER_MINUTE, format_clock
@@ -282,11 +283,12 @@ def _one_day(
         if moment is None:
             # Leave so as to arrive when the first family expects the nurse (not before the shift);
             # a break whose window opens before that is taken at the base first.
-            moment = max(person.shift.start, _not_before(visit, together) - leg - lost)
+            moment = leave_late(person.shift.start, _not_before(visit, together) - lost, leg)
             _lunch_before(pending, rests, person, moment)
         behind = bool(planned) and moment > planned.get(visit.id, moment) + BEHIND
         moment = _lunch(pending, rests, moment, skip=may_skip and behind)
         arrival = moment + lost + leg
+        # Not `timing.earliest_start`: a nurse who is behind starts late rather than not at all.
         start = max(arrival, _not_before(visit, together))
         end = start + problem.service_seconds(visit)
         stops.append(Stop(visit.id, visit.patient, leg, arrival, start, end))
@@ -298,12 +300,8 @@ def _one_day(
     home = moment + (delays[len(visits)] if len(delays) > len(visits) else 0) + back
     # A break whose window opens only after the last visit is taken back at the base.
     home = _lunch(pending, rests, home, skip=False, last=True)
-    departure = stops[0].arrival - stops[0].travel if stops else person.shift.start
-    start = min([departure, *(s for s, _ in rests)])
-    end = max([home, *(e for _, e in rests)])
-    legs = sum(s.travel for s in stops) + back
-    km = travel.path_km(problem.route_places(person, (v.id for v in visits)))
-    return Route(person.id, start, end, legs, km, tuple(stops), tuple(BreakTaken(s, e) for s, e in rests))
+    departure = stops[0].arrival - stops[0].travel
+    return assemble_route(problem, travel, person, stops, rests, departure, home, back)
 
 
 def _not_before(visit: Visit, together: Mapping[str, int]) -> int:
@@ -314,8 +312,8 @@ def _not_before(visit: Visit, together: Mapping[str, int]) -> int:
 def _lunch_before(pending: list[Break], rests: list[tuple[int, int]], person: Staff, departure: int) -> None:
     """Take at the base, before leaving, every break whose window allows it before `departure`."""
     while pending:
-        begin = max(person.shift.start, pending[0].earliest_start)
-        if begin + pending[0].duration > min(pending[0].latest_end, departure):
+        begin = break_start(person.shift.start, pending[0], departure)
+        if begin is None:
             return
         brk = pending.pop(0)
         rests.append((begin, begin + brk.duration))
@@ -325,15 +323,15 @@ def _lunch(pending: list[Break], rests: list[tuple[int, int]], moment: int, skip
     """Take the next break due now if its window is open (or, at the end of the day, once it opens)."""
     while pending:
         brk = pending[0]
-        if moment + brk.duration > brk.latest_end:
+        begin = break_start(moment, brk)
+        if begin is None:
             pending.pop(0)  # too late for it: missed
             continue
-        if moment < brk.earliest_start and not last:
-            return moment
+        if begin > moment and not last:
+            return moment  # its window is not open yet
         if skip:
             pending.pop(0)
             return moment
-        begin = max(moment, brk.earliest_start)
         rests.append((begin, begin + brk.duration))
         pending.pop(0)
         moment = begin + brk.duration
