@@ -7,6 +7,8 @@ later only where they must; team visits and linked visits, whose times tie them 
 routes, must keep their times exactly. Each insertion is priced as the solver would price
 it: added travel, plus minutes other families wait, plus overtime and lateness. The best
 ones are applied to the plan and held to every rule by the checker before being returned.
+The insertions come from `schedule.insertion`, the engine `solve.fitting` uses too; what is
+this module's own is the rule above (`_heads`: what stays as announced before each position).
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from ahs_routing.check.checker import check_plan
 from ahs_routing.check.eligibility import ineligible_patients
 from ahs_routing.domain.kpis import assemble_plan
 from ahs_routing.domain.links import coupled_visits
-from ahs_routing.domain.model import Problem, Staff, Visit, lateness, start_ranges
+from ahs_routing.domain.model import Problem, Staff, Visit, start_ranges
 from ahs_routing.domain.plan import Plan, Route
 from ahs_routing.errors import InputError, InputProblem
 from ahs_routing.intraday.state import fixed_prefix, match_breaks
-from ahs_routing.schedule.objective import DEFAULT_LATENESS_WEIGHT, DEFAULT_OVERTIME_WEIGHT
-from ahs_routing.schedule.timing import Head, Item, retime_tail
+from ahs_routing.schedule.insertion import insertions
+from ahs_routing.schedule.timing import Head
 from ahs_routing.solve.diagnosis import incompatibility
+from ahs_routing.times import MAX_CLOCK_SECONDS
 from ahs_routing.travel import TravelMatrix, TravelProvider, travel_matrix
 
 log = logging.getLogger(__name__)
@@ -85,8 +88,13 @@ def suggest(
     for person in day.staff:
         if not visit.skills <= person.skills or incompatibility(day, visit, person) is not None:
             continue
-        options = _insertions(day, matrix, person, plan.route_of(person.id), visit, ranges, coupled, now,
-                              delay_weight)
+        route = plan.route_of(person.id)
+        heads = _heads(day, person, route, now)
+        options = [
+            Suggestion(person.id, found.start, found.added_travel, found.moved, found.delay, found.price, found.route)
+            for found in insertions(day, matrix, person, route, visit, ranges=ranges, heads=heads, held=coupled,
+                                    announced=True, delay_weight=delay_weight)
+        ]
         found += sorted(options, key=lambda s: (s.score, s.start))[: per_staff * 3]
     found.sort(key=lambda s: (s.score, s.start, s.staff))
     chosen: list[Suggestion] = []
@@ -144,62 +152,36 @@ def _day_with(problem: Problem, plan: Plan, visit: Visit) -> Problem:
 
 def _ranges_of(day: Problem, plan: Plan, visit: Visit) -> list[tuple[int, int]] | None:
     """Return when the visit may start: its windows, cut to its link's gap; None if its link cannot hold."""
-    ranges = start_ranges(visit) or [(0, 48 * 3600)]
+    ranges = start_ranges(visit) or [(0, MAX_CLOCK_SECONDS)]
     if visit.after is None:
         return ranges
     anchor = next((s.start for _, s in plan.stops() if s.visit == visit.after.visit), None)
     if anchor is None:
         return None
     low = anchor + visit.after.min_gap
-    high = anchor + visit.after.max_gap if visit.after.max_gap is not None else 48 * 3600
+    high = anchor + visit.after.max_gap if visit.after.max_gap is not None else MAX_CLOCK_SECONDS
     cut = [(max(a, low), min(b, high)) for a, b in ranges if max(a, low) <= min(b, high)]
     return cut or None
 
 
-def _insertions(
-    day: Problem, travel: TravelMatrix, person: Staff, route: Route | None, visit: Visit,
-    ranges: list[tuple[int, int]], coupled: set[str], now: int | None, delay_weight: float,
-) -> list[Suggestion]:
-    """Return every feasible insertion of the visit into one staff member's route."""
-    stops = list(route.stops) if route else []
-    first = 0
-    if now is not None and route is not None:
-        first = len(fixed_prefix(day, route, now, 0, lambda _: False))
-    old_travel = route.travel if route else 0
-    old_overtime = max(0, route.end - person.shift.end) if route else 0
-    load = sum(day.visit_by_id[s.visit].demand for s in stops) + visit.demand
-    if person.capacity is not None and load > person.capacity + 1e-9:
-        return []
-    place_of = day.place_of_visit
-    there = place_of(visit)
-    found = []
-    for i in range(first, len(stops) + 1):
-        prefix = stops[:i]
+def _heads(day: Problem, person: Staff, route: Route | None, now: int | None) -> list[tuple[int, Head]]:
+    """Return each position the visit may take, with the part of the route before it kept as announced.
+
+    With `now`, visits already started or set off for stay as they are, and so do breaks begun;
+    nothing new starts before `now`.
+    """
+    if route is None:
+        return [(0, Head(day.start_place(person), max(person.shift.start, now or 0), tuple(person.breaks)))]
+    first = len(fixed_prefix(day, route, now, 0, lambda _: False)) if now is not None else 0
+    heads = []
+    for i in range(first, len(route.stops) + 1):
+        prefix = route.stops[:i]
         horizon = prefix[-1].end if prefix else -1
-        kept = [b for b in (route.breaks if route else ()) if b.end <= horizon or (now is not None and b.start < now)]
+        kept = tuple(b for b in route.breaks if b.end <= horizon or (now is not None and b.start < now))
         moment = max([prefix[-1].end if prefix else person.shift.start, *(b.end for b in kept),
                       *([now] if now is not None else [])])
-        here = place_of(day.visit_by_id[prefix[-1].visit]) if prefix else day.start_place(person)
-        if moment + travel.seconds(here, there) > ranges[-1][1]:
-            continue  # cannot reach it in time from here; breaks only make it later
-        items = [Item(visit, ranges)] + [
-            Item.of(day.visit_by_id[s.visit], person, s.start, announced=True, held=s.visit in coupled)
-            for s in stops[i:]
-        ]
-        _, due = match_breaks(person.breaks, tuple(kept))
-        head = Head(here, moment, tuple(due), tuple(prefix), tuple((b.start, b.end) for b in kept),
-                    route.start if prefix and route is not None else None)
-        new_route = retime_tail(day, travel, person, head, items)
-        if new_route is None:
-            continue
-        if person.max_travel is not None and new_route.travel > person.max_travel:
-            continue
-        suffix = new_route.stops[i:]
-        moved = tuple(s.visit for s, item in zip(suffix[1:], items[1:], strict=True) if s.start != item.announced)
-        delay = sum(s.start - (item.announced or s.start) for s, item in zip(suffix[1:], items[1:], strict=True))
-        overtime = max(0, new_route.end - person.shift.end) - old_overtime
-        score = round(new_route.travel - old_travel + delay_weight * delay + DEFAULT_OVERTIME_WEIGHT * overtime
-                      + DEFAULT_LATENESS_WEIGHT * lateness(visit, suffix[0].start))
-        found.append(Suggestion(person.id, suffix[0].start, new_route.travel - old_travel, moved, delay, score,
-                                new_route))
-    return found
+        here = day.place_of_visit(day.visit_by_id[prefix[-1].visit]) if prefix else day.start_place(person)
+        _, due = match_breaks(person.breaks, kept)
+        heads.append((i, Head(here, moment, tuple(due), prefix, tuple((b.start, b.end) for b in kept),
+                              route.start if prefix else None)))
+    return heads

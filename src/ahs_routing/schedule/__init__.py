@@ -1,1 +1,1 @@
-"""Route timing: from an order of visits to clock times with travel and breaks."""
+"""Scheduling: clock times for a route (`timing`), where a visit fits (`insertion`), what it costs (`objective`)."""

@@ -12,3 +12,9 @@ DEFAULT_OVERTIME_WEIGHT = 4
 DEFAULT_CONTINUITY_MINUTES = 10.0
 #: How much one minute late (within a visit's `late_minutes`) weighs against a minute of travel.
 DEFAULT_LATENESS_WEIGHT = 2
+
+
+def insertion_price(added_travel: int, overtime: int, lateness: int, extra: float = 0.0) -> int:
+    """Return what a change to a route costs in seconds of travel: the travel it adds, a caller's
+    `extra` (e.g. delays to announced visits), and its overtime and lateness at their weights."""
+    return round(added_travel + extra + DEFAULT_OVERTIME_WEIGHT * overtime + DEFAULT_LATENESS_WEIGHT * lateness)

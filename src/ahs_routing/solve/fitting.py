@@ -8,22 +8,24 @@ every sensible position and reports, per staff member, the cheapest of three ans
 - it fits with some minutes of overtime beyond what the staff member may do now;
 - it fits if the visit could start at another time than its windows allow.
 
-Insertions re-time the whole route with `timing.retime_route` (exact, breaks included);
-stops tied to other routes (team visits, `after` links) keep their planned start. The work
-is bounded by a count of route evaluations, not by the clock, so the answer is the same on
-every run.
+Insertions come from `schedule.insertion`, re-timing the whole route (exact, breaks
+included); stops tied to other routes (team visits, `after` links) keep their planned start.
+The work is bounded by a count of route evaluations (`Budget`), not by the clock, so the
+answer is the same on every run.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from ahs_routing.domain.links import coupled_visits
 from ahs_routing.domain.model import Problem, Staff, TimeWindow, Visit, start_ranges
 from ahs_routing.domain.plan import Plan, Route
-from ahs_routing.schedule.timing import retime_route
+from ahs_routing.schedule.insertion import Budget as Budget  # the solver shares one across calls
+from ahs_routing.schedule.insertion import insertions
+from ahs_routing.schedule.timing import shift_range
 from ahs_routing.solve.diagnosis import incompatibility
 from ahs_routing.times import format_clock
 from ahs_routing.travel import TravelMatrix
@@ -65,20 +67,6 @@ class Fit:
         return f"{self.staff} could take it at {when}, adding {-(-self.added_travel // 60)} min of travel"
 
 
-class Budget:
-    """A count of route evaluations that several calls can share."""
-
-    def __init__(self, evaluations: int) -> None:
-        self.left = evaluations
-
-    def spend(self) -> bool:
-        """Take one evaluation; return False once none are left."""
-        if self.left <= 0:
-            return False
-        self.left -= 1
-        return True
-
-
 def ways_to_fit(
     problem: Problem,
     travel: TravelMatrix,
@@ -99,71 +87,42 @@ def ways_to_fit(
     visit = problem.visit_by_id[visit_id]
     if visit.staff_count > 1 or visit_id in coupled_visits(problem):
         return []
-    held = held_visits(problem, plan)
+    held = held_visits(problem, plan).keys()
     people = [problem.staff_by_id[s] for s in staff] if staff is not None else [
         s for s in problem.staff if visit.skills <= s.skills and incompatibility(problem, visit, s) is None
     ]
     routes = {r.staff: r for r in plan.routes}
     budget = budget if budget is not None else Budget(DEFAULT_EVALUATIONS)
-    anytime = {**held, visit.id: dataclasses.replace(visit, windows=(), late=0)}
     fits: list[Fit] = []
     for person in people:
         route = routes.get(person.id)
-        found = _best_insertion(problem, travel, person, route, visit, held, budget)
+        found = _cheapest(problem, travel, person, route, visit, held, budget)
         if found is not None:
             fits.append(found)
             continue
         if not relax:
             continue
         longer = dataclasses.replace(person, overtime=person.overtime + MAX_EXTRA_OVERTIME)
-        late = _best_insertion(problem, travel, longer, route, visit, held, budget)
+        late = _cheapest(problem, travel, longer, route, visit, held, budget)
         if late is not None and late.route is not None:
             fits.append(dataclasses.replace(late, extra_overtime=max(1, late.route.end - person.latest_end)))
-        other_time = _best_insertion(problem, travel, person, route, visit, anytime, budget)
+        other_time = _cheapest(problem, travel, person, route, visit, held, budget, shift_range(person))
         if other_time is not None:
             fits.append(dataclasses.replace(other_time, outside_window=True))
     return sorted(fits, key=lambda f: (not f.as_is, f.extra_overtime, _shift(visit, f.start), f.added_travel,
                                        f.staff))
 
 
-def _best_insertion(
+def _cheapest(
     problem: Problem, travel: TravelMatrix, person: Staff, route: Route | None, visit: Visit,
-    changed: Mapping[str, Visit], budget: Budget,
+    held: Collection[str], budget: Budget, ranges: Sequence[tuple[int, int]] | None = None,
 ) -> Fit | None:
-    """Return the feasible insertion into `person`'s route that adds least travel, or None."""
-    order = route.visit_ids if route is not None else []
-    stops = route.stops if route is not None else ()
-    before = route.travel if route is not None else 0
-    there = problem.place_of_visit(visit)
-    ranges = start_ranges(changed.get(visit.id) or visit)
-    latest_start = ranges[-1][1] if ranges else person.latest_end
-    best: Fit | None = None
-    for position in range(len(order) + 1):
-        if position > 0:
-            previous = stops[position - 1]
-            leg = travel.seconds(problem.place_of_visit(problem.visit_by_id[previous.visit]), there)
-            if previous.end + leg > latest_start:
-                break  # every later position starts later still
-        if not budget.spend():
-            break
-        sequence = [*order[:position], visit.id, *order[position:]]
-        candidate = retime_route(problem, travel, person, sequence, changed)
-        if candidate is None or not _within_limits(problem, person, candidate):
-            continue
-        added = candidate.travel - before
-        if best is None or added < best.added_travel:
-            start = candidate.stops[position].start
-            best = Fit(visit.id, person.id, position, start, added, route=candidate)
-    return best
-
-
-def _within_limits(problem: Problem, person: Staff, route: Route) -> bool:
-    if person.max_travel is not None and route.travel > person.max_travel:
-        return False
-    if person.capacity is not None:
-        load = sum(problem.visit_by_id[s.visit].demand for s in route.stops)
-        return load <= person.capacity + 1e-9
-    return True
+    """Return the feasible insertion into `person`'s route, all of it re-timed, that adds least travel, or None."""
+    found = insertions(problem, travel, person, route, visit, ranges=ranges, held=held, budget=budget)
+    if not found:
+        return None
+    best = min(found, key=lambda f: f.added_travel)
+    return Fit(visit.id, person.id, best.position, best.start, best.added_travel, route=best.route)
 
 
 def held_visits(problem: Problem, plan: Plan) -> dict[str, Visit]:
