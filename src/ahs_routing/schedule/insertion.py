@@ -17,7 +17,9 @@ Each feasible insertion within the staff member's limits (`max_travel`, `capacit
 with the objective's weights (`schedule.objective.insertion_price`): the travel it adds, its
 overtime and lateness, plus `delay_weight` per second of delay to announced visits. What would
 make a left-out visit fit (`solve.fitting`) and where a new visit fits during the day
-(`intraday.suggest`) both come from here.
+(`intraday.suggest`) both come from here. A visit whose start is tied elsewhere (a team
+visit's copy on another route, an `after` gap) is inserted with `ranges` of that one moment
+or that gap, one route at a time.
 """
 
 from __future__ import annotations
