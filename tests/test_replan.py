@@ -15,6 +15,8 @@ from ahs_routing import (
     After,
     Break,
     InputError,
+    Location,
+    Patient,
     Plan,
     Priority,
     Problem,
@@ -24,21 +26,26 @@ from ahs_routing import (
     check_plan,
     travel_matrix,
 )
+from ahs_routing.domain.events import AddStaff, AddVisit, CancelVisit, SetDuration, StaffUnavailable
 from ahs_routing.domain.kpis import assemble_plan
+from ahs_routing.errors import ProblemCollector
 from ahs_routing.intraday.replan import (
-    AddStaff,
-    AddVisit,
-    CancelVisit,
     ChangeKind,
     Replan,
     ReplanOptions,
-    SetDuration,
-    StaffUnavailable,
-    events_from_list,
     replan,
     replan_to_dict,
 )
 from ahs_routing.intraday.state import day_state
+from ahs_routing.io.contract import (
+    PatientDoc,
+    StaffDoc,
+    parse_document,
+    parse_part,
+    patient_from_doc,
+    staff_from_doc,
+)
+from ahs_routing.io.events import events_from_list, visit_from_dict
 from ahs_routing.schedule.timing import retime_route
 from ahs_routing.solve.solver import solve
 from ahs_routing.studies.scenarios import generate_day
@@ -316,6 +323,32 @@ def test_bad_events_name_the_event_and_field(events: object, expected: str) -> N
     with pytest.raises(InputError) as caught:
         events_from_list(events)
     assert str(caught.value) == expected
+
+
+def test_one_visit_is_read_with_the_contracts_validation_under_its_path() -> None:
+    """`visit_from_dict` (the VISIT.json of `suggest`) builds a `Visit` in seconds or names each fault."""
+    read = visit_from_dict({"id": "u", "patient": "c", "duration_minutes": 20,
+                            "windows": [{"start": "09:30", "end": "10:15"}]})
+    assert read == visit("u", "c", 20, [("09:30", "10:15")])
+    with pytest.raises(InputError) as caught:
+        visit_from_dict({"id": "u", "patient": "c", "duration_minutes": 20, "windows": [{"start": "9am",
+                                                                                        "end": "8am"}]}, "new")
+    assert str(caught.value) == ("new.windows[0].start: '9am' is not a time of day HH:MM\n"
+                                 "new.windows[0].end: '8am' is not a time of day HH:MM")
+
+
+def test_contract_parts_record_their_faults_and_give_none() -> None:
+    """`parse_part` and the element parsers record faults under the path given and return None."""
+    problems = ProblemCollector()
+    assert parse_part(problems, "events[2].staff", StaffDoc, {"id": "n3", "shift": {}, "hat": 1}) is None
+    assert [str(p) for p in problems.problems] == ["events[2].staff.shift.start: Field required",
+                                                   "events[2].staff.shift.end: Field required",
+                                                   "events[2].staff.hat: unknown key (not in the contract)"]
+    doc = parse_document(StaffDoc, {"id": "n3", "shift": {"start": "09:00", "end": "08:00"}})
+    assert staff_from_doc(doc, "staff[0]", problems) is None
+    assert str(problems.problems[-1]) == "staff[0].shift.end: shift end 08:00 is not after its start 09:00"
+    good = parse_document(PatientDoc, {"id": "c", "location": {"lat": 63.4, "lon": 10.4}, "parking_minutes": 2})
+    assert patient_from_doc(good, "patients[0]", problems) == Patient("c", Location(63.4, 10.4), parking=120)
 
 
 @pytest.mark.parametrize(("events", "expected"), [

@@ -18,11 +18,11 @@ from ahs_routing.intraday.replan import (
     DEFAULT_SHIFT_MINUTES,
     DEFAULT_SHIFT_WEIGHT,
     ReplanOptions,
-    events_from_list,
     replan,
     replan_to_dict,
 )
 from ahs_routing.io.contract import dumps, load_json, problem_to_dict, read_plan, read_problem
+from ahs_routing.io.events import events_from_list
 from ahs_routing.times import format_clock
 
 

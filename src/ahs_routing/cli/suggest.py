@@ -11,9 +11,9 @@ import json
 import sys
 
 from ahs_routing.cli.common import EXIT_OK, Subcommands, now_option
-from ahs_routing.intraday.replan import visit_from_dict
 from ahs_routing.intraday.suggest import suggest
 from ahs_routing.io.contract import load_json, read_plan, read_problem
+from ahs_routing.io.events import visit_from_dict
 from ahs_routing.times import format_clock, seconds_to_minutes
 
 

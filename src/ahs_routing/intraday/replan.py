@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ahs_routing.check.checker import check_plan
+from ahs_routing.domain.events import AddVisit, CancelVisit, Event, SetDuration, StaffUnavailable
 from ahs_routing.domain.kpis import assemble_plan
 from ahs_routing.domain.links import after_linked, spread_along_links
 from ahs_routing.domain.model import Break, Patient, Place, Problem, Shift, Staff, TimeWindow, Visit, start_ranges
@@ -41,11 +42,11 @@ from ahs_routing.intraday.state import (
     match_breaks,
 )
 from ahs_routing.intraday.suggest import apply_suggestion, suggest
-from ahs_routing.io import contract
+from ahs_routing.io.contract import plan_to_dict
 from ahs_routing.schedule.timing import retime_route
 from ahs_routing.solve.diagnosis import diagnose
 from ahs_routing.solve.solver import SolveHints, SolveOptions, solve
-from ahs_routing.times import SECONDS_PER_MINUTE, format_clock, minutes_to_seconds, parse_clock
+from ahs_routing.times import SECONDS_PER_MINUTE, format_clock
 from ahs_routing.travel import TravelMatrix, TravelProvider, travel_matrix
 
 log = logging.getLogger(__name__)
@@ -62,149 +63,6 @@ DEFAULT_SHIFT_WEIGHT = 2.0
 #: A staff member unavailable for the whole day keeps a shift this short, so the updated day
 #: still names them (patients may prefer them, visits may be pinned to them).
 _TOKEN_SHIFT = SECONDS_PER_MINUTE
-
-
-# Events ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class AddVisit:
-    """A new visit (an urgent call); `patient` is given when the patient is not in the day yet."""
-
-    visit: Visit
-    patient: Patient | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CancelVisit:
-    """A visit that will not take place (it must not have started)."""
-
-    visit: str
-
-
-@dataclass(frozen=True, slots=True)
-class SetDuration:
-    """A visit takes `duration` seconds instead of its planned duration (it may be under way)."""
-
-    visit: str
-    duration: int
-
-
-@dataclass(frozen=True, slots=True)
-class StaffUnavailable:
-    """A staff member works no more from `start` (seconds): what they had not started is re-planned."""
-
-    staff: str
-    start: int
-
-
-@dataclass(frozen=True, slots=True)
-class AddStaff:
-    """A staff member who joins the day."""
-
-    staff: Staff
-
-
-Event = AddVisit | CancelVisit | SetDuration | StaffUnavailable | AddStaff
-
-EVENT_TYPES = ("add_visit", "cancel_visit", "set_duration", "staff_unavailable", "add_staff")
-_EVENT_KEYS = {
-    "add_visit": ({"visit"}, {"patient"}),
-    "cancel_visit": ({"visit"}, set()),
-    "set_duration": ({"visit", "minutes"}, set()),
-    "staff_unavailable": ({"staff", "from"}, set()),
-    "add_staff": ({"staff"}, set()),
-}
-
-
-def events_from_list(data: Any) -> list[Event]:
-    """Return the events of an EVENTS.json list; an `InputError` names each bad event's index and field."""
-    if not isinstance(data, list):
-        raise InputError(f"the events document must be a JSON list, got {type(data).__name__}")
-    problems = ProblemCollector()
-    events: list[Event] = []
-    for i, item in enumerate(data):
-        event = _event_from_dict(item, f"events[{i}]", problems)
-        if event is not None:
-            events.append(event)
-    problems.raise_if_any()
-    return events
-
-
-def _event_from_dict(item: Any, path: str, problems: ProblemCollector) -> Event | None:
-    if not isinstance(item, dict):
-        problems.add(path, f"an event must be a JSON object, got {type(item).__name__}")
-        return None
-    kind = item.get("type")
-    if kind not in _EVENT_KEYS:
-        problems.add(f"{path}.type", f"{kind!r} is not one of {', '.join(EVENT_TYPES)}")
-        return None
-    required, optional = _EVENT_KEYS[kind]
-    found = len(problems.problems)
-    for key in sorted(required - item.keys()):
-        problems.add(f"{path}.{key}", "is missing")
-    for key in sorted(item.keys() - required - optional - {"type"}):
-        problems.add(f"{path}.{key}", f"unknown key for a {kind} event")
-    if len(problems.problems) > found:
-        return None
-    if kind == "add_visit":
-        visit = _parsed(problems, f"{path}.visit", item["visit"], contract.VisitDoc, contract._visit)
-        patient = None
-        if item.get("patient") is not None:
-            patient = _parsed(problems, f"{path}.patient", item["patient"], contract.PatientDoc, contract._patient)
-            if patient is None:
-                return None
-        return None if visit is None else AddVisit(visit, patient)
-    if kind == "add_staff":
-        staff = _parsed(problems, f"{path}.staff", item["staff"], contract.StaffDoc, contract._staff)
-        return None if staff is None else AddStaff(staff)
-    if kind == "staff_unavailable":
-        staff_id = _id(problems, f"{path}.staff", item["staff"])
-        moment = _moment(problems, f"{path}.from", item["from"])
-        return None if staff_id is None or moment is None else StaffUnavailable(staff_id, moment)
-    visit_id = _id(problems, f"{path}.visit", item["visit"])
-    if kind == "cancel_visit":
-        return None if visit_id is None else CancelVisit(visit_id)
-    minutes = item["minutes"]
-    if isinstance(minutes, bool) or not isinstance(minutes, int | float) or not math.isfinite(minutes) \
-            or not 0 <= minutes <= 48 * 60:
-        problems.add(f"{path}.minutes", f"{minutes!r} must be a number of minutes from 0 to {48 * 60}")
-        return None
-    return None if visit_id is None else SetDuration(visit_id, minutes_to_seconds(minutes))
-
-
-def visit_from_dict(data: Any, path: str = "visit") -> Visit:
-    """Return the `Visit` of one contract visit object; an `InputError` names each bad field under `path`."""
-    problems = ProblemCollector()
-    visit = _parsed(problems, path, data, contract.VisitDoc, contract._visit)
-    problems.raise_if_any()
-    assert visit is not None  # every failure was recorded and raised
-    return visit  # type: ignore[no-any-return]
-
-
-def _parsed(problems: ProblemCollector, path: str, data: Any, doc_type: Any, build: Any) -> Any:
-    """Parse one contract object (visit, patient, staff) with the contract's own validation."""
-    try:
-        doc = contract._parse_doc(doc_type, data)
-    except InputError as error:
-        problems.problems.extend(error.under(path).problems)
-        return None
-    return build(doc, path, problems)
-
-
-def _id(problems: ProblemCollector, path: str, value: Any) -> str | None:
-    if isinstance(value, str) and value:
-        return value
-    problems.add(path, f"{value!r} must be a non-empty id string")
-    return None
-
-
-def _moment(problems: ProblemCollector, path: str, value: Any) -> int | None:
-    try:
-        return parse_clock(value)
-    except InputError as error:
-        problems.problems.extend(error.under(path).problems)
-        return None
 
 
 # Re-planning ---------------------------------------------------------------------------------
@@ -828,4 +686,4 @@ def change_to_dict(change: Change) -> dict[str, Any]:
 
 def replan_to_dict(result: Replan) -> dict[str, Any]:
     """Return the new plan's contract document with the `changes` list added."""
-    return contract.plan_to_dict(result.plan) | {"changes": [change_to_dict(c) for c in result.changes]}
+    return plan_to_dict(result.plan) | {"changes": [change_to_dict(c) for c in result.changes]}

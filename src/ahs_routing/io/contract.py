@@ -290,23 +290,24 @@ def _validation_problems(error: ValidationError) -> list[InputProblem]:
     return found
 
 
-def _parse_doc(model: type[T], data: Any) -> T:
+def parse_document(model: type[T], data: Any) -> T:
+    """Return `data` validated as the document model `model`; an `InputError` names every fault."""
     try:
         return model.model_validate(data)  # type: ignore[attr-defined, no-any-return]
     except ValidationError as error:
         raise InputError(_validation_problems(error)) from None
 
 
+def parse_part(problems: ProblemCollector, path: str, model: type[T], data: Any) -> T | None:
+    """Return `data` validated as `model`, or None with its faults recorded in `problems` under `path`."""
+    with problems.at(path):
+        return parse_document(model, data)
+    return None
+
+
 def _parse_items(problems: ProblemCollector, label: str, model: type[T], items: list[Any]) -> list[T | None]:
     """Validate each item of a list on its own, so one bad item does not hide the others' faults."""
-    parsed: list[T | None] = []
-    for i, item in enumerate(items):
-        try:
-            parsed.append(_parse_doc(model, item))
-        except InputError as error:
-            problems.problems.extend(error.under(f"{label}[{i}]").problems)
-            parsed.append(None)
-    return parsed
+    return [parse_part(problems, f"{label}[{i}]", model, item) for i, item in enumerate(items)]
 
 
 class _Reported(Exception):
@@ -334,7 +335,8 @@ def _location(doc: LocationDoc) -> Location:
     return Location(doc.lat, doc.lon)
 
 
-def _staff(doc: StaffDoc, path: str, problems: ProblemCollector) -> Staff | None:
+def staff_from_doc(doc: StaffDoc, path: str, problems: ProblemCollector) -> Staff | None:
+    """Return the `Staff` of a contract document, or None with each fault recorded in `problems` under `path`."""
     shift = _build(
         problems, f"{path}.shift",
         lambda: Shift(*_clocks(problems, f"{path}.shift", start=doc.shift.start, end=doc.shift.end)),
@@ -392,7 +394,8 @@ def _window(problems: ProblemCollector, doc: WindowDoc, path: str) -> TimeWindow
     return TimeWindow(*_clocks(problems, path, start=doc.start, end=doc.end))
 
 
-def _patient(doc: PatientDoc, path: str, problems: ProblemCollector) -> Patient | None:
+def patient_from_doc(doc: PatientDoc, path: str, problems: ProblemCollector) -> Patient | None:
+    """Return the `Patient` of a contract document, or None with each fault recorded in `problems` under `path`."""
     location = _build(problems, f"{path}.location", lambda: _location(doc.location))
     if location is None:
         return None
@@ -407,7 +410,8 @@ def _patient(doc: PatientDoc, path: str, problems: ProblemCollector) -> Patient 
     ))
 
 
-def _visit(doc: VisitDoc, path: str, problems: ProblemCollector) -> Visit | None:
+def visit_from_doc(doc: VisitDoc, path: str, problems: ProblemCollector) -> Visit | None:
+    """Return the `Visit` of a contract document, or None with each fault recorded in `problems` under `path`."""
     windows = []
     for j, w in enumerate(doc.windows or []):
         wpath = f"{path}.windows[{j}]"
@@ -464,7 +468,7 @@ def problem_from_dict(data: Any) -> Problem:
     """Return the validated `Problem` for a contract problem document (a parsed JSON dict)."""
     if not isinstance(data, dict):
         raise InputError(f"the problem document must be a JSON object, got {type(data).__name__}")
-    doc = _parse_doc(_ProblemHeaderDoc, data)
+    doc = parse_document(_ProblemHeaderDoc, data)
     problems = ProblemCollector()
     staff_docs = _parse_items(problems, "staff", StaffDoc, doc.staff)
     patient_docs = _parse_items(problems, "patients", PatientDoc, doc.patients)
@@ -475,9 +479,9 @@ def problem_from_dict(data: Any) -> Problem:
         doc.policy.max_travel_minutes_from_base, doc.policy.max_patient_age_years
     ))
     travel = _build(problems, "travel", lambda: _travel(doc.travel))
-    staff = [_staff(s, f"staff[{i}]", problems) for i, s in enumerate(staff_docs) if s is not None]
-    patients = [_patient(p, f"patients[{i}]", problems) for i, p in enumerate(patient_docs) if p is not None]
-    visits = [_visit(v, f"visits[{i}]", problems) for i, v in enumerate(visit_docs) if v is not None]
+    staff = [staff_from_doc(s, f"staff[{i}]", problems) for i, s in enumerate(staff_docs) if s is not None]
+    patients = [patient_from_doc(p, f"patients[{i}]", problems) for i, p in enumerate(patient_docs) if p is not None]
+    visits = [visit_from_doc(v, f"visits[{i}]", problems) for i, v in enumerate(visit_docs) if v is not None]
     problems.raise_if_any()
     assert date and base and policy and travel  # every failure above was recorded and raised
     return Problem(
@@ -628,7 +632,7 @@ def plan_from_dict(data: Any) -> Plan:
     """Return the `Plan` of a contract plan document (times parsed, nothing checked)."""
     if not isinstance(data, dict):
         raise InputError(f"the plan document must be a JSON object, got {type(data).__name__}")
-    doc = _parse_doc(PlanDoc, data)
+    doc = parse_document(PlanDoc, data)
     problems = ProblemCollector()
 
     def clock(path: str, text: str) -> int:
