@@ -37,14 +37,8 @@ from ahs_routing.intraday.replan import (
     replan_to_dict,
 )
 from ahs_routing.intraday.state import day_state
-from ahs_routing.io.contract import (
-    PatientDoc,
-    StaffDoc,
-    parse_document,
-    parse_part,
-    patient_from_doc,
-    staff_from_doc,
-)
+from ahs_routing.io.contract import patient_from_doc, staff_from_doc
+from ahs_routing.io.documents import PatientDoc, StaffDoc, parse_document, parse_part
 from ahs_routing.io.events import events_from_list, visit_from_dict
 from ahs_routing.schedule.timing import retime_route
 from ahs_routing.solve.solver import solve

@@ -1,8 +1,8 @@
-"""The JSON contract (schema_version 1): problem and plan documents.
+"""The JSON contract (schema_version 1): problem and plan documents read into the domain model and written back.
 
-Pydantic models describe the documents exactly as `docs/CONTRACT.md` says (unknown keys
-are errors); functions here turn them into the domain model and back. Every problem in
-a document is reported at once, as an `InputError` whose paths follow the JSON
+The documents' shapes are the pydantic models of `ahs_routing.io.documents` (unknown keys are
+errors); functions here turn them into the domain model and back. Every problem in a document
+is reported at once, as an `InputError` whose paths follow the JSON
 (``visits[3].windows[0]: end 07:00 is before start 09:00``).
 """
 
@@ -12,9 +12,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import Any, TypeVar
 
 from ahs_routing.domain.model import (
     SCHEMA_VERSION,
@@ -46,263 +44,30 @@ from ahs_routing.domain.plan import (
     Unassigned,
     UnassignedReason,
 )
-from ahs_routing.errors import InputError, InputProblem, ProblemCollector
+from ahs_routing.errors import InputError, ProblemCollector
+from ahs_routing.io.documents import (
+    BreakDoc,
+    LocationDoc,
+    PatientDoc,
+    PlaceDoc,
+    PlanDoc,
+    ProblemDoc,
+    ProblemHeaderDoc,
+    RouteDoc,
+    StaffDoc,
+    TravelDoc,
+    VisitDoc,
+    WindowDoc,
+    parse_document,
+    parse_part,
+)
 from ahs_routing.times import format_clock, minutes_to_seconds, parse_clock, seconds_to_minutes
 from ahs_routing.travel import travel_option_problems
 
 T = TypeVar("T")
 
-# Patterns are published in the JSON Schema but checked by our own parsers, whose messages
-# name the value ("'8am' is not a time of day HH:MM") rather than a regular expression.
-Clock = Annotated[str, Field(json_schema_extra={"pattern": r"^\d{1,2}:[0-5]\d(:[0-5]\d)?$"}, examples=["08:30"])]
-Id = Annotated[str, Field(min_length=1)]
-Minutes = Annotated[float, Field(description="minutes")]
-
-
-class _Doc(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
-
-
-# Problem document ----------------------------------------------------------------------
-
-
-class LocationDoc(_Doc):
-    lat: float
-    lon: float
-
-
-class PlaceDoc(LocationDoc):
-    """A staff start/end location; the optional id names it in a travel matrix."""
-
-    id: Id | None = None
-
-
-class BaseDoc(_Doc):
-    id: Id
-    name: str | None = None
-    location: LocationDoc
-
-
-class PolicyDoc(_Doc):
-    max_travel_minutes_from_base: Minutes | None = 60
-    max_patient_age_years: float | None = 18
-
-
-class TravelDoc(_Doc):
-    provider: Literal["geodesic", "matrix", "graph", "osrm"] = "geodesic"
-    locations: list[Id] | None = None
-    minutes: list[list[float]] | None = None
-    km: list[list[float]] | None = None
-    path: str | None = None
-    url: str | None = None
-    options: dict[str, Any] | None = None  # extension: provider settings, see docs/CONTRACT.md
-
-
-class ShiftDoc(_Doc):
-    start: Clock
-    end: Clock
-
-
-class BreakDoc(_Doc):
-    earliest_start: Clock
-    latest_end: Clock
-    minutes: Minutes
-
-
-class StaffDoc(_Doc):
-    id: Id
-    role: str = ""
-    skills: list[str] = []
-    shift: ShiftDoc
-    overtime_minutes: Minutes = 0
-    breaks: list[BreakDoc] = []
-    avoid: list[str] = []
-    max_travel_minutes: Minutes | None = None
-    capacity: float | None = None
-    start_location: PlaceDoc | None = None
-    end_location: PlaceDoc | None = None
-
-
-class PatientDoc(_Doc):
-    id: Id
-    age_years: float | None = None
-    location: LocationDoc
-    attributes: list[str] = []
-    parking_minutes: Minutes = 0
-    preferred_staff: list[Id] = []
-    excluded_staff: list[Id] = []
-
-
-class WindowDoc(_Doc):
-    start: Clock
-    end: Clock
-
-
-class AfterDoc(_Doc):
-    visit: Id
-    min_minutes: Minutes = 0
-    max_minutes: Minutes | None = None
-
-
-class VisitDoc(_Doc):
-    id: Id
-    patient: Id
-    kind: str = ""
-    duration_minutes: Minutes
-    windows: list[WindowDoc] | None = None
-    skills: list[str] = []
-    staff_count: int = 1
-    priority: Literal["critical", "high", "normal", "low"] = "normal"
-    mode: Literal["home", "remote"] = "home"
-    demand: float = 0
-    after: AfterDoc | None = None
-    pinned_staff: Id | None = None
-    late_minutes: Minutes = Field(
-        default=0,
-        description="extension: the visit may start up to this many minutes after its last window ends, "
-        "at a cost per minute late (0 = the window end is hard)",
-    )
-
-
-class ProblemDoc(_Doc):
-    """One planning day (the contract's problem document)."""
-
-    schema_version: Literal[1]
-    date: str = Field(json_schema_extra={"pattern": r"^\d{4}-\d{2}-\d{2}$"}, examples=["2026-11-23"])
-    base: BaseDoc
-    policy: PolicyDoc = PolicyDoc()
-    travel: TravelDoc = TravelDoc()
-    staff: list[StaffDoc]
-    patients: list[PatientDoc]
-    visits: list[VisitDoc]
-
-
-class _ProblemHeaderDoc(_Doc):
-    """The problem document with its lists unparsed, so each item is validated on its own."""
-
-    schema_version: Literal[1]
-    date: str
-    base: BaseDoc
-    policy: PolicyDoc = PolicyDoc()
-    travel: TravelDoc = TravelDoc()
-    staff: list[Any]
-    patients: list[Any]
-    visits: list[Any]
-
-
-# Plan document -------------------------------------------------------------------------
-
-
-class StopDoc(_Doc):
-    visit: Id
-    patient: Id
-    travel_minutes: float
-    arrival: Clock
-    start: Clock
-    end: Clock
-
-
-class BreakTakenDoc(_Doc):
-    start: Clock
-    end: Clock
-
-
-class RouteDoc(_Doc):
-    staff: Id
-    start: Clock
-    end: Clock
-    travel_minutes: float
-    distance_km: float | None = None
-    stops: list[StopDoc]
-    breaks: list[BreakTakenDoc] = []
-
-
-class UnassignedDoc(_Doc):
-    visit: Id
-    reason: Literal[
-        "patient_ineligible",
-        "no_qualified_staff",
-        "no_compatible_staff",
-        "unreachable_in_shift",
-        "linked_visit_unserved",
-        "capacity",
-    ]
-    detail: str = ""
-
-
-class IneligibleDoc(_Doc):
-    patient: Id
-    reason: Literal["travel_limit", "age_limit"]
-    detail: str = ""
-
-
-class KpisDoc(_Doc):
-    visits: int
-    visits_served: int
-    travel_minutes: float
-    distance_km: float | None
-    overtime_minutes: float
-    continuity_rate: float | None
-    staff_used: int
-
-
-class ChangeDoc(_Doc):
-    """Extension (`ahs-routing replan`): one difference from the plan that was re-planned."""
-
-    change: Literal["added", "cancelled", "unassigned", "moved", "shifted", "break_dropped", "overtime"]
-    visit: Id | None = None
-    staff_before: list[Id] = []
-    staff_after: list[Id] = []
-    start_before: Clock | None = None
-    start_after: Clock | None = None
-    detail: str = ""
-
-
-class PlanDoc(_Doc):
-    """The answer for one planning day (the contract's plan document)."""
-
-    schema_version: Literal[1]
-    date: str
-    status: Literal["complete", "partial"]
-    routes: list[RouteDoc]
-    unassigned: list[UnassignedDoc]
-    ineligible_patients: list[IneligibleDoc]
-    kpis: KpisDoc
-    changes: list[ChangeDoc] = Field(default=[], description="extension: written by `ahs-routing replan` only; "
-                                     "what changed against the plan it re-planned (docs/REPLAN.md)")
-
 
 # Reading ---------------------------------------------------------------------------------
-
-
-def _validation_problems(error: ValidationError) -> list[InputProblem]:
-    found = []
-    for item in error.errors():
-        path = ""
-        for part in item["loc"]:
-            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-        message = item["msg"]
-        if item["type"] == "extra_forbidden":
-            message = "unknown key (not in the contract)"
-        elif item["type"] != "missing":
-            message = f"{message}, got {item['input']!r}"
-        found.append(InputProblem(path, message))
-    return found
-
-
-def parse_document(model: type[T], data: Any) -> T:
-    """Return `data` validated as the document model `model`; an `InputError` names every fault."""
-    try:
-        return model.model_validate(data)  # type: ignore[attr-defined, no-any-return]
-    except ValidationError as error:
-        raise InputError(_validation_problems(error)) from None
-
-
-def parse_part(problems: ProblemCollector, path: str, model: type[T], data: Any) -> T | None:
-    """Return `data` validated as `model`, or None with its faults recorded in `problems` under `path`."""
-    with problems.at(path):
-        return parse_document(model, data)
-    return None
 
 
 def _parse_items(problems: ProblemCollector, label: str, model: type[T], items: list[Any]) -> list[T | None]:
@@ -468,7 +233,7 @@ def problem_from_dict(data: Any) -> Problem:
     """Return the validated `Problem` for a contract problem document (a parsed JSON dict)."""
     if not isinstance(data, dict):
         raise InputError(f"the problem document must be a JSON object, got {type(data).__name__}")
-    doc = parse_document(_ProblemHeaderDoc, data)
+    doc = parse_document(ProblemHeaderDoc, data)
     problems = ProblemCollector()
     staff_docs = _parse_items(problems, "staff", StaffDoc, doc.staff)
     patient_docs = _parse_items(problems, "patients", PatientDoc, doc.patients)

@@ -15,15 +15,8 @@ from typing import Any, TypeVar
 from ahs_routing.domain.events import AddStaff, AddVisit, CancelVisit, Event, SetDuration, StaffUnavailable
 from ahs_routing.domain.model import MAX_DURATION_SECONDS, Visit
 from ahs_routing.errors import InputError, ProblemCollector
-from ahs_routing.io.contract import (
-    PatientDoc,
-    StaffDoc,
-    VisitDoc,
-    parse_part,
-    patient_from_doc,
-    staff_from_doc,
-    visit_from_doc,
-)
+from ahs_routing.io.contract import patient_from_doc, staff_from_doc, visit_from_doc
+from ahs_routing.io.documents import PatientDoc, StaffDoc, VisitDoc, parse_part
 from ahs_routing.times import SECONDS_PER_MINUTE, minutes_to_seconds, parse_clock
 
 D = TypeVar("D")
