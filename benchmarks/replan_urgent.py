@@ -24,7 +24,8 @@ from pathlib import Path
 
 from ahs_routing import Priority, SolveOptions, TimeWindow, Visit, check_plan, solve, travel_matrix
 from ahs_routing.domain.events import AddVisit
-from ahs_routing.intraday.replan import ChangeKind, ReplanOptions, replan
+from ahs_routing.intraday.changes import ChangeKind
+from ahs_routing.intraday.replan import ReplanOptions, replan
 from ahs_routing.intraday.suggest import suggest
 from ahs_routing.studies.scenarios import generate_day
 from ahs_routing.times import format_clock, parse_clock

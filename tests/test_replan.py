@@ -29,13 +29,9 @@ from ahs_routing import (
 from ahs_routing.domain.events import AddStaff, AddVisit, CancelVisit, SetDuration, StaffUnavailable
 from ahs_routing.domain.kpis import assemble_plan
 from ahs_routing.errors import ProblemCollector
-from ahs_routing.intraday.replan import (
-    ChangeKind,
-    Replan,
-    ReplanOptions,
-    replan,
-    replan_to_dict,
-)
+from ahs_routing.intraday.changes import ChangeKind, StaffNote, change_to_dict, plan_changes
+from ahs_routing.intraday.rebuild import rest_of_day, updated_day
+from ahs_routing.intraday.replan import Replan, ReplanOptions, replan, replan_to_dict
 from ahs_routing.intraday.state import day_state
 from ahs_routing.io.contract import patient_from_doc, staff_from_doc
 from ahs_routing.io.documents import PatientDoc, StaffDoc, parse_document, parse_part
@@ -119,6 +115,36 @@ def test_state_fixes_visits_started_or_set_off_for() -> None:
     assert (n2.place, n2.free_from) == ("d", hm("09:30"))
     before_day = day_state(problem, plan, hm("07:00"))
     assert before_day.fixed_visits == set() and before_day.staff["n1"].place == "base"
+
+
+def test_rest_of_day_starts_each_staff_member_where_they_are() -> None:
+    """At 09:15 the rest of the day holds v3 and v5; n1 starts at b at 10:00. Unavailable from 09:15,
+    n1 keeps a shift to 10:20 (back from b after v2, 20 min) and has no rest of the day."""
+    problem, plan = five_visits()
+    matrix = travel_matrix(problem)
+    state = day_state(problem, plan, hm("09:15"))
+    day_now, notes = updated_day(problem, {}, state, matrix)
+    assert day_now.staff == problem.staff and notes == []
+    rest = rest_of_day(day_now, plan, state, {}, matrix)
+    assert [v.id for v in rest.problem.visits] == ["v3", "v5"] and not rest.outside and not rest.copies
+    n1 = rest.problem.staff_by_id["n1"]
+    assert n1.shift.start == hm("10:00") and n1.start_location is not None and n1.start_location.id == "b"
+    cut, notes = updated_day(problem, {"n1": hm("09:15")}, state, matrix)
+    assert cut.staff_by_id["n1"].latest_end == hm("10:20") and notes == []
+    assert [s.id for s in rest_of_day(cut, plan, state, {"n1": hm("09:15")}, matrix).problem.staff] == ["n2"]
+
+
+def test_plan_changes_are_listed_by_time() -> None:
+    """v3 moves to n2 (10:30 both times), which pushes v5 from 10:00 to 11:05; a staff note comes first."""
+    problem, plan = five_visits()
+    other = morning(problem, {"n1": ["v1", "v2"], "n2": ["v4", "v3", "v5"]})
+    note = StaffNote(ChangeKind.OVERTIME, "n2", "n2 cannot be back before 17:00")
+    changes = plan_changes(plan, problem, other, frozenset(), [note], minutes(15))
+    assert [(c.kind.value, c.visit) for c in changes] == [("overtime", None), ("shifted", "v5"), ("moved", "v3")]
+    assert changes[1].shift == minutes(65)
+    assert change_to_dict(changes[2]) == {"change": "moved", "visit": "v3", "staff_before": ["n1"],
+                                          "staff_after": ["n2"], "start_before": "10:30", "start_after": "10:30",
+                                          "detail": "n1 -> n2, 10:30 -> 10:30"}
 
 
 # Events, one by one --------------------------------------------------------------------------
