@@ -28,7 +28,7 @@ from ahs_routing.domain.model import Problem
 from ahs_routing.domain.plan import Plan
 from ahs_routing.errors import InputError, InputProblem
 from ahs_routing.io.contract import problem_from_dict, problem_to_dict
-from ahs_routing.times import format_clock
+from ahs_routing.times import SECONDS_PER_MINUTE, format_clock
 
 _LIST_FIELDS = {"skills", "avoid", "attributes", "preferred_staff", "excluded_staff"}
 _SPLIT = re.compile(r"[;,]")
@@ -224,13 +224,13 @@ def plan_to_frame(plan: Plan, problem: Problem | None = None) -> pd.DataFrame:
                 "visit": stop.visit,
                 "patient": stop.patient,
                 "kind": visit.kind if visit is not None else None,
-                "travel_minutes": stop.travel / 60,
+                "travel_minutes": stop.travel / SECONDS_PER_MINUTE,
                 "arrival": format_clock(stop.arrival),
                 "start": format_clock(stop.start),
                 "end": format_clock(stop.end),
-                "start_minute": stop.start / 60,
-                "end_minute": stop.end / 60,
-                "waiting_minutes": stop.waiting / 60,
+                "start_minute": stop.start / SECONDS_PER_MINUTE,
+                "end_minute": stop.end / SECONDS_PER_MINUTE,
+                "waiting_minutes": stop.waiting / SECONDS_PER_MINUTE,
             })
     columns = ["staff", "order", "visit", "patient", "kind", "travel_minutes", "arrival", "start", "end",
                "start_minute", "end_minute", "waiting_minutes"]
