@@ -127,7 +127,7 @@ def solve_pyvrp_then_ahs(instance: Instance, seconds: float, seed: int = 1, shar
     from vrptw import customer_id, routes_of, to_problem
 
     from ahs_routing import check_plan
-    from ahs_routing.solve.solver import SolveHints, SolveOptions, solve_with_stats
+    from ahs_routing.solve import SolveHints, SolveOptions, solve_with_stats
 
     started = time.monotonic()
     first = solve_pyvrp(instance, seconds * share, seed)

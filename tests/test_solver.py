@@ -20,7 +20,7 @@ from ahs_routing import (
     solve,
     solve_with_stats,
 )
-from ahs_routing.solve.solver import SolveHints
+from ahs_routing.solve import SolveHints
 from ahs_routing.studies.scenarios import generate_day
 from ahs_routing.travel import travel_matrix
 
@@ -432,3 +432,62 @@ def test_a_leg_that_must_hand_over_stops_at_its_first_plan_after_the_share() -> 
     outcome = _ortools.search(problem, travel, {v: c.staff for v, c in candidates.items()}, settings)
     assert outcome.found and outcome.stopped_by == "handed_over" and outcome.solutions == 1
     assert time.monotonic() - started < 5
+
+
+def test_search_clock_never_leaves_less_than_a_search_needs() -> None:
+    """The clock counts from the solve's start; past the search time, a search still gets 0.05 s."""
+    from ahs_routing.solve.strategies import SearchClock
+
+    fresh = SearchClock(time.monotonic(), 100.0)
+    assert 0 <= fresh.elapsed_seconds() < 1 and 99 < fresh.left_seconds() <= 100
+    assert SearchClock(time.monotonic() - 10, 5.0).left_seconds() == 0.05
+
+
+def _one_route(problem: Problem, staff_id: str, visits: list[tuple[str, int]]) -> list:  # type: ignore[type-arg]
+    from ahs_routing.schedule.timing import RouteSketch, realise_route
+
+    person = problem.staff_by_id[staff_id]
+    travel = travel_matrix(problem)
+    return [realise_route(problem, travel, person, RouteSketch(person.shift.start, 0, visits, []))]
+
+
+def test_checked_plan_retimes_a_route_the_checker_rejects() -> None:
+    """A visit started after its window (10:00 for 09:00-09:30) is re-timed, not given up."""
+    from ahs_routing.solve.repair import checked_plan
+
+    problem = day([nurse("n1")], [patient("p1")], [visit("v1", "p1", 30, [("09:00", "09:30")])], {"p1": 10})
+    plan, repaired = checked_plan(problem, travel_matrix(problem), _one_route(problem, "n1", [("v1", hm("10:00"))]),
+                                  {}, [])
+    assert repaired == 0 and check_plan(problem, plan) == []
+    assert hm("09:00") <= stop_of(plan, "v1").start <= hm("09:30")
+
+
+def test_checked_plan_gives_up_the_least_important_visit_that_cannot_fit() -> None:
+    """Two 30-min visits both due 09:00-09:05 on one route: the normal-priority one is given up."""
+    from ahs_routing.solve.repair import checked_plan
+
+    problem = day([nurse("n1")], [patient("p1"), patient("p2")],
+                  [visit("v1", "p1", 30, [("09:00", "09:05")], priority=Priority.CRITICAL),
+                   visit("v2", "p2", 30, [("09:00", "09:05")])], {"p1": 10, "p2": 10})
+    routes = _one_route(problem, "n1", [("v2", hm("09:00")), ("v1", hm("09:00"))])
+    plan, repaired = checked_plan(problem, travel_matrix(problem), routes, {}, [])
+    assert repaired == 1 and check_plan(problem, plan) == []
+    assert [s.visit for _, s in plan.stops()] == ["v1"] and reason_of(plan, "v2") is UnassignedReason.CAPACITY
+
+
+def test_after_search_inserts_a_left_out_visit_that_fits() -> None:
+    """A visit the search left out that fits as it is goes into the plan, which still passes the checker."""
+    from ahs_routing import Unassigned
+    from ahs_routing.solve.diagnosis import diagnose
+    from ahs_routing.solve.repair import after_search, checked_plan
+
+    problem = day([nurse("n1")], [patient("p1"), patient("p2")],
+                  [visit("v1", "p1", 30, [("09:00", "10:00")]), visit("v2", "p2", 30, [("11:00", "12:00")])],
+                  {"p1": 10, "p2": 20})
+    travel = travel_matrix(problem)
+    candidates, _ = diagnose(problem, travel, {})
+    left = {"v2": Unassigned("v2", UnassignedReason.CAPACITY, "left out")}
+    plan, _ = checked_plan(problem, travel, _one_route(problem, "n1", [("v1", hm("09:00"))]), left, [])
+    assert [u.visit for u in plan.unassigned] == ["v2"]
+    filled = after_search(problem, travel, plan, candidates, [], 1.0)
+    assert sorted(s.visit for _, s in filled.stops()) == ["v1", "v2"] and check_plan(problem, filled) == []

@@ -51,7 +51,7 @@ from ahs_routing.io.contract import (
     read_problem,
 )
 from ahs_routing.io.tables import plan_to_frame, problem_from_tables, problem_to_tables, unassigned_to_frame
-from ahs_routing.solve.solver import SolveHints, SolveOptions, SolveStats, solve, solve_with_stats
+from ahs_routing.solve import SolveHints, SolveOptions, SolveStats, solve, solve_with_stats
 from ahs_routing.travel import (
     CachedProvider,
     GeodesicProvider,

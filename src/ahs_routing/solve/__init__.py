@@ -1,1 +1,11 @@
-"""Solving a day: eligibility, diagnosis, the OR-Tools search, repair and plan assembly."""
+"""Solving a day: eligibility, diagnosis, the OR-Tools search, repair and plan assembly.
+
+The modules in the order a solve uses them: `options` (what the caller asks for), `pipeline`
+(`solve`, `solve_with_stats`), `diagnosis`, `strategies` (with `construct`, `_pyvrp` and
+`_ortools`, the only OR-Tools import), `repair` (with `fitting`).
+"""
+
+from ahs_routing.solve.options import SolveHints, SolveOptions
+from ahs_routing.solve.pipeline import SolveStats, solve, solve_with_stats
+
+__all__ = ["SolveHints", "SolveOptions", "SolveStats", "solve", "solve_with_stats"]

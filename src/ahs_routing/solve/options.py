@@ -1,0 +1,111 @@
+"""What a caller can ask of a solve: search limits, seed, strategies, weights, and soft wishes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ahs_routing.errors import InputError
+from ahs_routing.schedule.objective import (
+    DEFAULT_CONTINUITY_MINUTES,
+    DEFAULT_LATENESS_WEIGHT,
+    DEFAULT_OVERTIME_WEIGHT,
+)
+from ahs_routing.solve import _ortools
+
+ProgressCallback = Callable[[float, int, int], None]
+"""Called with (elapsed seconds, best objective, visits served) whenever the search improves."""
+
+
+#: Guided local search's penalty weight. OR-Tools' default, 0.1, left the search circling two
+#: solutions on Solomon days; 0.5 gave a mean gap of 2.5% over 12 instances at 10 s against
+#: 3.3% (benchmarks/RESULTS.md).
+DEFAULT_GLS_LAMBDA = 0.5
+
+#: "auto": on days with linked visits (teams, `after`) and one worker, the search descends from
+#: time-ordered first plans (`ahs_routing.solve.construct`) and improves the best; on days PyVRP
+#: expresses exactly (no breaks, teams, links, restrictions, ...) and when pyvrp is installed,
+#: its plan for the first `warm_start_share` of the time warm-starts OR-Tools. "none": neither.
+WARM_STARTS = ("auto", "none")
+
+#: Accepted solutions without a new best after which the search stops (see SolveOptions).
+DEFAULT_PATIENCE = 30
+
+
+@dataclass(frozen=True, slots=True)
+class SolveOptions:
+    """How to search: limits, seed, strategies, and objective weights.
+
+    Reproducibility: the search stops at `time_limit` seconds at the latest, and earlier
+    once `patience` accepted solutions in a row bring no new best, or after
+    `solution_limit` solutions. The last two depend only on the sequence of solutions,
+    so a search they stop gives the same plan on every run with the same seed
+    (`SolveStats.stopped_by` says which one ended it). `patience=None` spends the
+    whole time limit (best for benchmarks, not reproducible under load).
+    """
+
+    time_limit: float = 10.0
+    seed: int = 0
+    patience: int | None = DEFAULT_PATIENCE
+    solution_limit: int | None = None
+    first_solution: str = "parallel_cheapest_insertion"
+    metaheuristic: str = "guided_local_search"
+    gls_lambda: float = DEFAULT_GLS_LAMBDA
+    overtime_weight: int = DEFAULT_OVERTIME_WEIGHT
+    continuity_minutes: float = DEFAULT_CONTINUITY_MINUTES
+    lateness_weight: int = DEFAULT_LATENESS_WEIGHT
+    balance_weight: int = 0
+    workers: int = 1
+    warm_start: str = "auto"
+    warm_start_share: float = 0.5
+    log_search: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.time_limit > 0:
+            raise InputError(f"time_limit must be positive, got {self.time_limit!r}", path="time_limit")
+        if self.first_solution not in _ortools.FIRST_SOLUTION_STRATEGIES:
+            raise InputError(
+                f"unknown first_solution {self.first_solution!r}; choose from "
+                + ", ".join(_ortools.FIRST_SOLUTION_STRATEGIES),
+                path="first_solution",
+            )
+        if self.metaheuristic not in _ortools.METAHEURISTICS:
+            raise InputError(
+                f"unknown metaheuristic {self.metaheuristic!r}; choose from " + ", ".join(_ortools.METAHEURISTICS),
+                path="metaheuristic",
+            )
+        if self.warm_start not in WARM_STARTS:
+            raise InputError(f"warm_start must be one of {', '.join(WARM_STARTS)}, got {self.warm_start!r}",
+                             path="warm_start")
+        if not 0 < self.warm_start_share < 1:
+            raise InputError(f"warm_start_share must be between 0 and 1, got {self.warm_start_share!r}",
+                             path="warm_start_share")
+        if not (isinstance(self.workers, int) and self.workers >= 1):
+            raise InputError(f"workers must be a whole number >= 1, got {self.workers!r}", path="workers")
+        for name in ("patience", "solution_limit"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, int) and value >= 1):
+                raise InputError(f"{name} must be a whole number >= 1 or None, got {value!r}", path=name)
+        for name in ("overtime_weight", "continuity_minutes", "lateness_weight", "balance_weight", "gls_lambda"):
+            if not getattr(self, name) >= 0:
+                raise InputError(f"{name} must be >= 0, got {getattr(self, name)!r}", path=name)
+
+
+@dataclass(frozen=True, slots=True)
+class SolveHints:
+    """Soft wishes for one solve, on top of the problem's own rules (used by re-planning).
+
+    - `preferred_staff`: visit id -> staff ids who should keep it; serving it with anyone
+      else costs `preferred_staff_weight` minutes of travel.
+    - `target_starts`: visit id -> announced start (seconds); starting more than
+      `target_tolerance` seconds away from it costs `target_weight` per minute beyond.
+    - `initial_routes`: staff id -> visit ids in order, a warm start for the search.
+    """
+
+    preferred_staff: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    preferred_staff_weight: float = 30.0
+    target_starts: Mapping[str, int] = field(default_factory=dict)
+    target_tolerance: int = 15 * 60
+    target_weight: float = 1.0
+    initial_routes: Mapping[str, Sequence[str]] = field(default_factory=dict)
+

@@ -1,0 +1,150 @@
+"""Solve a planning day: `solve(problem) -> Plan`.
+
+The flow is one way: travel matrix -> eligibility -> diagnosis (visits no one could ever
+serve are set aside with their reason, `ahs_routing.solve.diagnosis`) -> search
+(`ahs_routing.solve.strategies` over `ahs_routing.solve._ortools`) -> `Plan` -> the
+independent plan checker (`ahs_routing.solve.repair`). A plan that fails the checker is never
+returned: the offending visits are taken out (reported as unassigned) until it passes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ahs_routing.check.eligibility import ineligible_patients
+from ahs_routing.domain.model import Problem
+from ahs_routing.domain.plan import IneligiblePatient, Plan, Unassigned, UnassignedReason
+from ahs_routing.solve import _ortools
+from ahs_routing.solve.diagnosis import diagnose
+from ahs_routing.solve.options import ProgressCallback, SolveHints, SolveOptions
+from ahs_routing.solve.repair import AFTER_SEARCH_SHARE, after_search, checked_plan, realised_routes
+from ahs_routing.solve.strategies import SearchClock, search_day
+from ahs_routing.times import SECONDS_PER_MINUTE
+from ahs_routing.travel import TravelMatrix, TravelProvider, travel_matrix
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SolveStats:
+    """How the search went: time to the first plan, total time, objective, OR-Tools status."""
+
+    first_solution_seconds: float | None
+    seconds: float
+    objective: int
+    status: str
+    repaired_visits: int
+    solutions: int = 0
+    stopped_by: str = "nothing_to_solve"
+    warm_started: bool = False
+
+
+def solve(
+    problem: Problem,
+    options: SolveOptions | None = None,
+    *,
+    travel: TravelMatrix | TravelProvider | None = None,
+    progress: ProgressCallback | None = None,
+    hints: SolveHints | None = None,
+) -> Plan:
+    """Return a checked plan for the day: routes, unassigned visits with reasons, KPIs."""
+    return solve_with_stats(problem, options, travel=travel, progress=progress, hints=hints)[0]
+
+
+def solve_with_stats(
+    problem: Problem,
+    options: SolveOptions | None = None,
+    *,
+    travel: TravelMatrix | TravelProvider | None = None,
+    progress: ProgressCallback | None = None,
+    hints: SolveHints | None = None,
+) -> tuple[Plan, SolveStats]:
+    """Return a checked plan and statistics about the search that found it."""
+    options = options or SolveOptions()
+    # The search leaves a little of the time for inserting and explaining what it left out.
+    clock = SearchClock(time.monotonic(), options.time_limit * (1 - AFTER_SEARCH_SHARE))
+    matrix = travel if isinstance(travel, TravelMatrix) else travel_matrix(problem, travel)
+    ineligible = ineligible_patients(problem, matrix)
+    candidates, unserved = diagnose(problem, matrix, _visits_of(problem, ineligible))
+    log.info("solving %d visits (%d set aside before the search) with %d staff",
+             len(candidates), len(unserved), len(problem.staff))
+    outcome, warm_started = None, False
+    if candidates:
+        outcome, warm_started = search_day(
+            problem, matrix, {v: c.staff for v, c in candidates.items()}, options,
+            _preferences(problem, options, hints or SolveHints()),
+            unserved=unserved, ineligible=ineligible, clock=clock, progress=progress)
+        unserved |= _left_out(outcome)
+    routes = realised_routes(problem, matrix, outcome.days if outcome is not None else {})
+    plan, repaired = checked_plan(problem, matrix, routes, unserved, ineligible)
+    if outcome is not None and outcome.found:
+        plan = after_search(problem, matrix, plan, candidates, ineligible, options.time_limit)
+    stats = _stats(outcome, clock.elapsed_seconds(), repaired, warm_started)
+    log.info("plan %s: %d of %d visits served in %.1fs", plan.status.value,
+             plan.kpis.visits_served, plan.kpis.visits, stats.seconds)
+    return plan, stats
+
+
+def _visits_of(problem: Problem, ineligible: Sequence[IneligiblePatient]) -> dict[str, Unassigned]:
+    """Return the visits of ineligible patients, each with the patient's reason."""
+    excluded_patients = {p.patient: p for p in ineligible}
+    return {
+        v.id: Unassigned(v.id, UnassignedReason.PATIENT_INELIGIBLE,
+                         f"patient {v.patient} is not eligible: {excluded_patients[v.patient].detail}")
+        for v in problem.visits
+        if v.patient in excluded_patients
+    }
+
+
+def _preferences(problem: Problem, options: SolveOptions, hints: SolveHints) -> _ortools.Preferences:
+    """Return the soft goals of a solve, priced in seconds of travel."""
+    stranger: dict[str, tuple[frozenset[str], int]] = {}
+    continuity = round(options.continuity_minutes * SECONDS_PER_MINUTE)
+    if continuity > 0:
+        for visit in problem.visits:
+            known = problem.patient_of(visit).preferred_staff
+            if known:
+                stranger[visit.id] = (frozenset(known), continuity)
+    moving = round(hints.preferred_staff_weight * SECONDS_PER_MINUTE)
+    for visit_id, keepers in hints.preferred_staff.items():
+        if visit_id in problem.visit_by_id and keepers:
+            stranger[visit_id] = (frozenset(keepers), moving + stranger.get(visit_id, (frozenset(), 0))[1])
+    targets = {
+        visit_id: (moment, hints.target_tolerance, max(1, round(hints.target_weight)))
+        for visit_id, moment in hints.target_starts.items()
+        if visit_id in problem.visit_by_id and hints.target_weight > 0
+    }
+    return _ortools.Preferences(
+        stranger_cost=stranger,
+        target_starts=targets,
+        lateness_weight=options.lateness_weight,
+        balance_weight=options.balance_weight,
+        initial_routes=hints.initial_routes,
+    )
+
+
+def _left_out(outcome: _ortools.SearchOutcome) -> dict[str, Unassigned]:
+    """Return the visits the search left out, as `capacity`: each could be served on its own."""
+    detail = ("could be served on its own, but not together with the rest of the day's visits"
+              if outcome.found else "the search found no plan in the time limit")
+    return {visit_id: Unassigned(visit_id, UnassignedReason.CAPACITY, detail) for visit_id in sorted(outcome.dropped)}
+
+
+def _stats(outcome: _ortools.SearchOutcome | None, seconds: float, repaired: int, warm_started: bool) -> SolveStats:
+    """Return the statistics of a solve from its search's outcome (None: there was nothing to search)."""
+    if outcome is None:
+        return SolveStats(first_solution_seconds=0.0, seconds=seconds, objective=0, status="nothing_to_solve",
+                          repaired_visits=repaired)
+    return SolveStats(
+        first_solution_seconds=outcome.first_solution_seconds,
+        seconds=seconds,
+        objective=outcome.objective,
+        status=outcome.status,
+        repaired_visits=repaired,
+        solutions=outcome.solutions,
+        stopped_by=outcome.stopped_by,
+        warm_started=warm_started,
+    )
