@@ -335,7 +335,7 @@ def test_bad_options_raise_input_error(bad: dict[str, object]) -> None:
 
 def test_drop_penalties_are_lexicographic_and_never_overflow() -> None:
     """Each class's penalty exceeds every cost plus all lower classes together; huge days degrade, not crash."""
-    from ahs_routing.solve._ortools import drop_penalties
+    from ahs_routing.solve.penalties import drop_penalties
 
     counts = {Priority.LOW: 3, Priority.NORMAL: 2, Priority.HIGH: 1, Priority.CRITICAL: 1}
     p = drop_penalties(counts, 100)
@@ -491,3 +491,15 @@ def test_after_search_inserts_a_left_out_visit_that_fits() -> None:
     assert [u.visit for u in plan.unassigned] == ["v2"]
     filled = after_search(problem, travel, plan, candidates, [], 1.0)
     assert sorted(s.visit for _, s in filled.stops()) == ["v1", "v2"] and check_plan(problem, filled) == []
+
+
+def test_node_graph_gives_a_team_visit_one_node_per_staff_slot_and_shares_depots() -> None:
+    """Two nurses from the base, a single and a two-nurse visit: 3 visit nodes, one shared depot node."""
+    from ahs_routing.solve._nodes import node_graph
+
+    problem = day([nurse("n1"), nurse("n2")], [patient("p1"), patient("p2")],
+                  [visit("v1", "p1", 30), visit("v2", "p2", 45, staff_count=2)], {"p1": 10, "p2": 20})
+    graph = node_graph(problem, travel_matrix(problem), {"v1": ("n1", "n2"), "v2": ("n1", "n2")}, seed=0)
+    assert graph.copies == {"v1": [0], "v2": [1, 2]} and graph.starts == graph.ends == [3, 3]
+    assert graph.service == [minutes(30), minutes(45), minutes(45), 0] and graph.vehicle_of == {"n1": 0, "n2": 1}
+    assert graph.travel[3, 1] == minutes(20) and graph.time[1, 3] == minutes(45) + minutes(20)

@@ -1,7 +1,11 @@
 """The OR-Tools routing adapter: the only module that imports ortools.
 
 It turns the day's servable visits into a routing model, searches, and hands back each
-staff member's visits with their start times. Nodes, indices and vehicles stay in here.
+staff member's visits with their start times. Nodes (laid out by `ahs_routing.solve._nodes`),
+indices and vehicles stay in here; the prices come from `ahs_routing.solve.penalties`.
+`search` reads as its steps: lay out the nodes, build the model (`_model`: dimensions, windows,
+breaks, soft costs, caps, who may serve what, drop penalties, links), set the parameters,
+run, read the solution.
 
 Model, in the internal unit (seconds):
 - one node per visit and staff slot (a team visit for k staff has k nodes, all or none,
@@ -17,8 +21,6 @@ Model, in the internal unit (seconds):
 from __future__ import annotations
 
 import itertools
-import logging
-import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,10 +29,10 @@ from typing import Any
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from ahs_routing.domain.model import Priority, Problem, Visit, start_ranges
+from ahs_routing.domain.model import Priority, Problem, start_ranges
+from ahs_routing.solve._nodes import Node, NodeGraph, node_graph
+from ahs_routing.solve.penalties import COST_LIMIT, Preferences, drop_penalties
 from ahs_routing.travel import TravelMatrix
-
-log = logging.getLogger(__name__)
 
 FIRST_SOLUTION_STRATEGIES = {
     "parallel_cheapest_insertion": routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION,
@@ -53,11 +55,12 @@ METAHEURISTICS = {
 #: Demands and capacities are fractional in the contract; the load dimension counts
 #: thousandths (demand rounded up, capacity down, so the model is never too generous).
 LOAD_SCALE = 1000
-_INT_LIMIT = 2**62
 
 
 @dataclass(frozen=True, slots=True)
 class SearchSettings:
+    """How one search runs: its time, seed, heuristics, overtime price and stopping rules."""
+
     time_limit: float
     seed: int
     first_solution: str
@@ -77,24 +80,6 @@ class SearchSettings:
     hand_over_after: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Preferences:
-    """Soft goals priced in the objective (cost unit: one second of travel).
-
-    - `stranger_cost`: visit id -> (staff who know the family, cost when anyone else serves it);
-    - `target_starts`: visit id -> (announced start, tolerance, cost per second beyond it);
-    - `lateness_weight`: cost per second a visit starts past its last window (within `late`);
-    - `balance_weight`: cost per second a staff member works beyond the team's mean workload;
-    - `initial_routes`: staff id -> visit ids, a warm start.
-    """
-
-    stranger_cost: Mapping[str, tuple[frozenset[str], int]] = field(default_factory=dict)
-    target_starts: Mapping[str, tuple[int, int, int]] = field(default_factory=dict)
-    lateness_weight: int = 1
-    balance_weight: int = 0
-    initial_routes: Mapping[str, Sequence[str]] = field(default_factory=dict)
-
-
 @dataclass(slots=True)
 class StaffDay:
     """What the search decided for one staff member (clock times in seconds)."""
@@ -107,6 +92,8 @@ class StaffDay:
 
 @dataclass(slots=True)
 class SearchOutcome:
+    """What a search found, in visit and staff ids: each staff member's day and the visits left out."""
+
     days: dict[str, StaffDay]
     dropped: set[str]
     found: bool
@@ -115,37 +102,6 @@ class SearchOutcome:
     status: str
     solutions: int = 0
     stopped_by: str = "time_limit"
-
-
-@dataclass(slots=True)
-class _Node:
-    visit: Visit
-    place: int
-    service: int
-
-
-def drop_penalties(counts: Mapping[Priority, int], worst_cost: int) -> dict[Priority, int]:
-    """Return a drop penalty per priority class: each exceeds all lower classes and all costs.
-
-    `worst_cost` bounds every travel and overtime cost a plan can have, so serving one more
-    visit of a class always beats any saving in cost or any number of lower-class visits.
-    """
-    penalties: dict[Priority, int] = {}
-    below = worst_cost
-    for priority in sorted(Priority):
-        penalties[priority] = below + 1
-        below += (below + 1) * counts.get(priority, 0)
-    if below < _INT_LIMIT:
-        return penalties
-    # Thousands of visits in every class: strict lexicographic penalties would overflow 64-bit
-    # costs. Fall back to classes `ratio` times apart, the largest ratio whose total still fits;
-    # every visit still outweighs any saving in cost.
-    ratio = 1 << 20
-    while ratio > 1 and sum(counts.get(p, 0) * (worst_cost + 1) * ratio**rank
-                            for rank, p in enumerate(sorted(Priority))) >= _INT_LIMIT:
-        ratio //= 2
-    log.warning("too many visits for strict lexicographic priorities; classes are %d times apart", ratio)
-    return {priority: (worst_cost + 1) * ratio**rank for rank, priority in enumerate(sorted(Priority))}
 
 
 def search(
@@ -159,71 +115,87 @@ def search(
     """Return the routes OR-Tools finds for the visits in `candidates` (visit id -> staff ids)."""
     started = time.monotonic()
     preferences = preferences or Preferences()
-    staff = list(problem.staff)
-    staff_index = {s.id: v for v, s in enumerate(staff)}
-    order = [v for v in problem.visits if v.id in candidates]
-    if settings.seed:
-        random.Random(settings.seed).shuffle(order)
+    graph = node_graph(problem, travel, candidates, settings.seed)
+    model = _model(problem, graph, candidates, settings, preferences)
+    params = _parameters(settings, max(0.05, settings.time_limit - (time.monotonic() - started)))
+    watch = _Watch(model, settings, started, len(graph.nodes), on_solution)
+    model.routing.AddAtSolutionCallback(watch.record)
+    try:
+        solution = _run(model, graph, params, preferences.initial_routes)
+        return _outcome(model, graph, solution, watch, set(candidates))
+    finally:
+        watch.release()
 
-    nodes: list[_Node] = []
-    copies: dict[str, list[int]] = {}
-    for visit in order:
-        place = travel.index(problem.place_of_visit(visit))
-        on_site = problem.service_seconds(visit)
-        copies[visit.id] = []
-        for _ in range(visit.staff_count):
-            copies[visit.id].append(len(nodes))
-            nodes.append(_Node(visit, place, on_site))
-    n_visit_nodes = len(nodes)
-    places: list[int] = [n.place for n in nodes]
-    service: list[int] = [n.service for n in nodes]
-    # One depot node per distinct start or end place, shared by everyone who starts or ends
-    # there: staff with the same depots then form one vehicle class, which OR-Tools treats as
-    # interchangeable. A node per staff member instead cost 3% on Solomon C101 (852.6 vs 827.3).
-    depot_of: dict[str, int] = {}
-    for person in staff:
-        for place_id in (problem.start_place(person), problem.end_place(person)):
-            if place_id not in depot_of:
-                depot_of[place_id] = len(places)
-                places.append(travel.index(place_id))
-                service.append(0)
-    starts = [depot_of[problem.start_place(p)] for p in staff]
-    ends = [depot_of[problem.end_place(p)] for p in staff]
 
-    horizon = max(p.latest_end for p in staff)
-    seconds = travel.seconds_array()
-    place_array = np.array(places, dtype=np.int64)
-    # A trip longer than the whole horizon can never be driven; capping it changes nothing
-    # in the model and keeps every cost bound (and so the priority penalties) within 64 bits.
-    travel_nodes = np.minimum(seconds[np.ix_(place_array, place_array)], horizon + 1)
-    time_nodes = travel_nodes + np.array(service, dtype=np.int64)[:, None]
+@dataclass(frozen=True, slots=True)
+class _Model:
+    """One OR-Tools routing model with the handles its building and reading steps share."""
 
-    manager = pywrapcp.RoutingIndexManager(len(places), len(staff), starts, ends)
+    routing: Any
+    manager: Any
+    time_dim: Any
+    travel_cb: int
+
+    def index(self, node_id: int) -> int:
+        """Return the routing index of a node."""
+        return int(self.manager.NodeToIndex(node_id))
+
+
+def _model(
+    problem: Problem,
+    graph: NodeGraph,
+    candidates: Mapping[str, Sequence[str]],
+    settings: SearchSettings,
+    preferences: Preferences,
+) -> _Model:
+    """Return the routing model of the day with every rule and price of the contract (see the module docstring)."""
+    model = _routing_model(graph)
+    _add_shifts(model, graph, settings.overtime_weight)
+    _add_windows(model, graph, preferences)
+    _prefer_early(model, graph)
+    _add_breaks(model, graph)
+    _add_continuity(model, graph, preferences.stranger_cost)
+    _add_balance(model, graph, preferences.balance_weight)
+    _add_travel_caps(model, graph)
+    _add_load(model, graph)
+    _restrict_staff(model, graph, candidates)
+    _add_drop_penalties(model, graph, settings.overtime_weight, preferences)
+    _link_teams(model, graph, settings.relax_links)
+    _link_intervals(model, graph, problem, settings.relax_links)
+    return model
+
+
+def _routing_model(graph: NodeGraph) -> _Model:
+    """Return a model with one vehicle per staff member, travel as the arc cost and the time dimension."""
+    manager = pywrapcp.RoutingIndexManager(len(graph.service), len(graph.staff), graph.starts, graph.ends)
     routing = pywrapcp.RoutingModel(manager)
-    solver = routing.solver()
-
-    travel_cb = routing.RegisterTransitMatrix(travel_nodes.tolist())
-    time_cb = routing.RegisterTransitMatrix(time_nodes.tolist())
+    travel_cb = routing.RegisterTransitMatrix(graph.travel.tolist())
+    time_cb = routing.RegisterTransitMatrix(graph.time.tolist())
     routing.SetArcCostEvaluatorOfAllVehicles(travel_cb)
+    routing.AddDimension(time_cb, graph.horizon, graph.horizon, False, "time")
+    return _Model(routing, manager, routing.GetDimensionOrDie("time"), travel_cb)
 
-    routing.AddDimension(time_cb, horizon, horizon, False, "time")
-    time_dim = routing.GetDimensionOrDie("time")
 
-    for v, person in enumerate(staff):
-        start_index, end_index = routing.Start(v), routing.End(v)
-        time_dim.CumulVar(start_index).SetRange(person.shift.start, person.latest_end)
-        time_dim.CumulVar(end_index).SetRange(person.shift.start, person.latest_end)
+def _add_shifts(model: _Model, graph: NodeGraph, overtime_weight: int) -> None:
+    """Each route within its staff member's shift and overtime; overtime priced per second."""
+    for v, person in enumerate(graph.staff):
+        start_index, end_index = model.routing.Start(v), model.routing.End(v)
+        model.time_dim.CumulVar(start_index).SetRange(person.shift.start, person.latest_end)
+        model.time_dim.CumulVar(end_index).SetRange(person.shift.start, person.latest_end)
         if person.overtime > 0:
-            time_dim.SetCumulVarSoftUpperBound(end_index, person.shift.end, settings.overtime_weight)
+            model.time_dim.SetCumulVarSoftUpperBound(end_index, person.shift.end, overtime_weight)
 
-    earliest_shift = min(p.shift.start for p in staff)
-    for node_id, node in enumerate(nodes):
-        index = manager.NodeToIndex(node_id)
-        cumul = time_dim.CumulVar(index)
+
+def _add_windows(model: _Model, graph: NodeGraph, preferences: Preferences) -> None:
+    """Each visit starts in one of its windows; lateness and distance from an announced start are priced."""
+    earliest_shift = min(p.shift.start for p in graph.staff)
+    for node_id, node in enumerate(graph.nodes):
+        index = model.index(node_id)
+        cumul = model.time_dim.CumulVar(index)
         ranges = start_ranges(node.visit)
         soft_end: tuple[int, int] | None = None
         if ranges:
-            cumul.SetRange(max(ranges[0][0], earliest_shift), max(min(ranges[-1][1], horizon), earliest_shift))
+            cumul.SetRange(max(ranges[0][0], earliest_shift), max(min(ranges[-1][1], graph.horizon), earliest_shift))
             for (_, first_end), (second_start, _) in itertools.pairwise(ranges):
                 cumul.RemoveInterval(first_end + 1, second_start - 1)
             if node.visit.late:
@@ -231,133 +203,169 @@ def search(
         target = preferences.target_starts.get(node.visit.id)
         if target is not None:
             moment, tolerance, weight = target
-            time_dim.SetCumulVarSoftLowerBound(index, max(0, moment - tolerance), weight)
+            model.time_dim.SetCumulVarSoftLowerBound(index, max(0, moment - tolerance), weight)
             if soft_end is None or moment + tolerance < soft_end[0]:
                 soft_end = (moment + tolerance, max(weight, soft_end[1] if soft_end else 0))
         if soft_end is not None:
-            time_dim.SetCumulVarSoftUpperBound(index, soft_end[0], soft_end[1])
-        routing.AddVariableMinimizedByFinalizer(cumul)
+            model.time_dim.SetCumulVarSoftUpperBound(index, soft_end[0], soft_end[1])
 
-    # Visits as early as their windows allow, then every route home as early as possible;
-    # the departure is set as late as the first visit allows when the plan is written.
-    for v in range(len(staff)):
-        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(v)))
-    _add_breaks(routing, manager, time_dim, staff, service)
-    _add_continuity(routing, manager, nodes, staff, preferences.stranger_cost, len(places))
-    if preferences.balance_weight > 0:
-        # Mean workload: everyone's share of the service time plus the cheapest way into each visit.
-        work = sum(service) + int(travel_nodes[:n_visit_nodes].min(axis=0, initial=0).sum())
-        mean = work // max(1, len(staff))
-        for v in range(len(staff)):
-            time_dim.SetSoftSpanUpperBoundForVehicle(pywrapcp.BoundCost(mean, preferences.balance_weight), v)
-    _add_travel_caps(routing, travel_cb, staff)
-    _add_load(routing, manager, nodes, staff, len(places))
 
-    # Who may serve what: only candidate staff (the diagnosis already checked skills etc.).
-    all_vehicles = set(range(len(staff)))
-    for visit_id, node_ids in copies.items():
-        allowed = sorted(staff_index[s] for s in candidates[visit_id])
+def _prefer_early(model: _Model, graph: NodeGraph) -> None:
+    """Visits as early as their windows allow, then every route home as early as possible.
+
+    The departure is set as late as the first visit allows when the plan is written.
+    """
+    for node_id in range(len(graph.nodes)):
+        model.routing.AddVariableMinimizedByFinalizer(model.time_dim.CumulVar(model.index(node_id)))
+    for v in range(len(graph.staff)):
+        model.routing.AddVariableMinimizedByFinalizer(model.time_dim.CumulVar(model.routing.End(v)))
+
+
+def _add_balance(model: _Model, graph: NodeGraph, weight: int) -> None:
+    """Price each second a route lasts beyond the mean workload."""
+    if weight <= 0:
+        return
+    # Mean workload: everyone's share of the service time plus the cheapest way into each visit.
+    work = sum(graph.service) + int(graph.travel[:len(graph.nodes)].min(axis=0, initial=0).sum())
+    mean = work // max(1, len(graph.staff))
+    for v in range(len(graph.staff)):
+        model.time_dim.SetSoftSpanUpperBoundForVehicle(pywrapcp.BoundCost(mean, weight), v)
+
+
+def _restrict_staff(model: _Model, graph: NodeGraph, candidates: Mapping[str, Sequence[str]]) -> None:
+    """Who may serve what: only candidate staff (the diagnosis already checked skills etc.)."""
+    all_vehicles = set(range(len(graph.staff)))
+    for visit_id, node_ids in graph.copies.items():
+        allowed = sorted(graph.vehicle_of[s] for s in candidates[visit_id])
         if set(allowed) != all_vehicles:
             for node_id in node_ids:
-                routing.VehicleVar(manager.NodeToIndex(node_id)).SetValues([-1, *allowed])
+                model.routing.VehicleVar(model.index(node_id)).SetValues([-1, *allowed])
 
+
+def _add_drop_penalties(model: _Model, graph: NodeGraph, overtime_weight: int, preferences: Preferences) -> None:
+    """Make every visit node droppable at its priority class's penalty, above any cost a plan can have."""
     # Every visit node is entered once and every route ends once: a bound on all travel.
-    incoming = travel_nodes.max(axis=0)
-    worst_cost = (int(incoming[:n_visit_nodes].sum()) + sum(int(incoming[e]) for e in ends)
-                  + settings.overtime_weight * sum(p.overtime for p in staff)
-                  + _stranger_total(nodes, preferences.stranger_cost)
-                  + preferences.lateness_weight * sum(n.visit.late for n in nodes)
-                  + sum(w * horizon for _, _, w in preferences.target_starts.values())
-                  + preferences.balance_weight * horizon * len(staff))
+    incoming = graph.travel.max(axis=0)
+    n_visit_nodes = len(graph.nodes)
+    worst_cost = (int(incoming[:n_visit_nodes].sum()) + sum(int(incoming[e]) for e in graph.ends)
+                  + overtime_weight * sum(p.overtime for p in graph.staff)
+                  + _stranger_total(graph.nodes, preferences.stranger_cost)
+                  + preferences.lateness_weight * sum(n.visit.late for n in graph.nodes)
+                  + sum(w * graph.horizon for _, _, w in preferences.target_starts.values())
+                  + preferences.balance_weight * graph.horizon * len(graph.staff))
     counts: dict[Priority, int] = {}
-    for node in nodes:
+    for node in graph.nodes:
         counts[node.visit.priority] = counts.get(node.visit.priority, 0) + 1
     penalties = drop_penalties(counts, worst_cost)
-    for node_id, node in enumerate(nodes):
-        routing.AddDisjunction([manager.NodeToIndex(node_id)], penalties[node.visit.priority])
+    for node_id, node in enumerate(graph.nodes):
+        model.routing.AddDisjunction([model.index(node_id)], penalties[node.visit.priority])
 
-    _link_teams(routing, manager, solver, time_dim, copies, settings.relax_links)
-    _link_intervals(routing, manager, solver, time_dim, problem, copies, settings.relax_links)
 
+def _parameters(settings: SearchSettings, time_limit_seconds: float) -> Any:
+    """Return the search parameters: first solution, metaheuristic, limits."""
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = FIRST_SOLUTION_STRATEGIES[settings.first_solution]
     params.local_search_metaheuristic = METAHEURISTICS[settings.metaheuristic]
     params.guided_local_search_lambda_coefficient = settings.gls_lambda
-    remaining = max(0.05, settings.time_limit - (time.monotonic() - started))
-    params.time_limit.FromMilliseconds(int(remaining * 1000))
+    params.time_limit.FromMilliseconds(int(time_limit_seconds * 1000))
     if settings.solution_limit is not None:
         params.solution_limit = settings.solution_limit
     params.log_search = settings.log_search
+    return params
 
-    first_found: list[float] = []
-    best = [_INT_LIMIT]
-    count = [0]
-    last_improvement = [0]
-    converged = [False]
-    handed_over = [False]
 
-    # The callback lives inside the C++ model; a closure over `routing` would make a cycle
-    # through C++ that Python's collector cannot see, leaking the whole model on every solve
-    # (measured: 11 MB per solve of a 100-visit day). It reaches the model through `live`,
-    # emptied when the search is over.
-    live: dict[str, Any] = {"routing": routing, "manager": manager, "solver": solver}
+class _Watch:
+    """Counts the search's solutions, reports new bests and ends the search by its own rules.
 
-    def record() -> None:
+    Its `record` lives inside the C++ model; holding the model directly would make a cycle
+    through C++ that Python's collector cannot see, leaking the whole model on every solve
+    (measured: 11 MB per solve of a 100-visit day). It reaches the model through `live`,
+    emptied by `release` when the search is over.
+    """
+
+    def __init__(
+        self, model: _Model, settings: SearchSettings, started: float, n_visit_nodes: int,
+        on_solution: Callable[[float, int, int], None] | None,
+    ) -> None:
+        self.live: dict[str, Any] = {"routing": model.routing, "manager": model.manager,
+                                     "solver": model.routing.solver()}
+        self.settings = settings
+        self.started = started
+        self.n_visit_nodes = n_visit_nodes
+        self.on_solution = on_solution
+        self.first_found: float | None = None
+        self.best = COST_LIMIT
+        self.count = 0
+        self.last_improvement = 0
+        self.converged = False
+        self.handed_over = False
+
+    def record(self) -> None:
+        """Take note of an accepted solution; stop the search when patience or the hand-over says so."""
         # Runs once per accepted solution, not per move: cheap enough to keep.
-        model, index_of = live["routing"], live["manager"].NodeToIndex
-        count[0] += 1
+        model, index_of = self.live["routing"], self.live["manager"].NodeToIndex
+        self.count += 1
         cost = model.CostVar().Max()
-        if not first_found:
-            first_found.append(time.monotonic() - started)
-        if settings.patience is not None and count[0] - last_improvement[0] > settings.patience:
+        if self.first_found is None:
+            self.first_found = time.monotonic() - self.started
+        if self.settings.patience is not None and self.count - self.last_improvement > self.settings.patience:
             # A stop decided by the sequence of solutions, not the clock: reproducible.
-            converged[0] = True
-            live["solver"].FinishCurrentSearch()
-        elif settings.hand_over_after is not None and time.monotonic() - started >= settings.hand_over_after:
-            handed_over[0] = True
-            live["solver"].FinishCurrentSearch()
-        if cost < best[0]:
-            best[0] = cost
-            last_improvement[0] = count[0]
-            if on_solution is not None:
-                served = sum(1 for i in range(n_visit_nodes) if model.NextVar(index_of(i)).Bound()
+            self.converged = True
+            self.live["solver"].FinishCurrentSearch()
+        elif (self.settings.hand_over_after is not None
+              and time.monotonic() - self.started >= self.settings.hand_over_after):
+            self.handed_over = True
+            self.live["solver"].FinishCurrentSearch()
+        if cost < self.best:
+            self.best = cost
+            self.last_improvement = self.count
+            if self.on_solution is not None:
+                served = sum(1 for i in range(self.n_visit_nodes) if model.NextVar(index_of(i)).Bound()
                              and model.NextVar(index_of(i)).Value() != index_of(i))
-                on_solution(time.monotonic() - started, cost, served)
+                self.on_solution(time.monotonic() - self.started, cost, served)
 
-    routing.AddAtSolutionCallback(record)
-    try:
-        initial = _initial_assignment(routing, manager, copies, staff_index, preferences.initial_routes)
-        if initial is not None:
-            solution = routing.SolveFromAssignmentWithParameters(initial, params)
-        else:
-            solution = routing.SolveWithParameters(params)
-        status = routing.status()
-        status_name = _STATUS_NAMES.get(status, str(status))
-        if solution is None:
-            return SearchOutcome({}, set(candidates), False, 0, None, status_name)
-        return SearchOutcome(
-            days=_read_days(routing, manager, solution, time_dim, staff, nodes),
-            dropped={nodes[i].visit.id for i in range(n_visit_nodes)
-                     if solution.Value(routing.NextVar(manager.NodeToIndex(i))) == manager.NodeToIndex(i)},
-            found=True,
-            objective=solution.ObjectiveValue(),
-            first_solution_seconds=first_found[0] if first_found else None,
-            status=status_name,
-            solutions=count[0],
-            stopped_by="handed_over" if handed_over[0] else _stop_reason(converged[0], count[0], settings, started),
-        )
-    finally:
-        live.clear()
+    def stopped_by(self) -> str:
+        """Return what ended the search: handed_over, converged, solution_limit, time_limit or search_completed."""
+        if self.handed_over:
+            return "handed_over"
+        if self.converged:
+            return "converged"
+        if self.settings.solution_limit is not None and self.count >= self.settings.solution_limit:
+            return "solution_limit"
+        if time.monotonic() - self.started >= self.settings.time_limit * 0.98:
+            return "time_limit"
+        return "search_completed"
+
+    def release(self) -> None:
+        """Let go of the model, so that it can be freed."""
+        self.live.clear()
 
 
-def _stop_reason(converged: bool, solutions: int, settings: SearchSettings, started: float) -> str:
-    if converged:
-        return "converged"
-    if settings.solution_limit is not None and solutions >= settings.solution_limit:
-        return "solution_limit"
-    if time.monotonic() - started >= settings.time_limit * 0.98:
-        return "time_limit"
-    return "search_completed"
+def _run(model: _Model, graph: NodeGraph, params: Any, initial_routes: Mapping[str, Sequence[str]]) -> Any:
+    """Return the best solution found (from the warm start when one is given and valid), or None."""
+    initial = _initial_assignment(model, graph, initial_routes)
+    if initial is not None:
+        return model.routing.SolveFromAssignmentWithParameters(initial, params)
+    return model.routing.SolveWithParameters(params)
+
+
+def _outcome(model: _Model, graph: NodeGraph, solution: Any, watch: _Watch, candidates: set[str]) -> SearchOutcome:
+    """Return the search's outcome in visit and staff ids: no node, index or vehicle leaves this module."""
+    status = model.routing.status()
+    status_name = _STATUS_NAMES.get(status, str(status))
+    if solution is None:
+        return SearchOutcome({}, candidates, False, 0, None, status_name)
+    return SearchOutcome(
+        days=_read_days(model, graph, solution),
+        dropped={graph.nodes[i].visit.id for i in range(len(graph.nodes))
+                 if solution.Value(model.routing.NextVar(model.index(i))) == model.index(i)},
+        found=True,
+        objective=solution.ObjectiveValue(),
+        first_solution_seconds=watch.first_found,
+        status=status_name,
+        solutions=watch.count,
+        stopped_by=watch.stopped_by(),
+    )
 
 
 _STATUS_NAMES = {
@@ -372,99 +380,104 @@ _STATUS_NAMES = {
 }
 
 
-def _add_breaks(routing, manager, time_dim, staff, service) -> None:  # type: ignore[no-untyped-def]
-    solver = routing.solver()
-    visit_transits = [0] * routing.Size()
-    for index in range(routing.Size()):
-        visit_transits[index] = int(service[manager.IndexToNode(index)])
-    for v, person in enumerate(staff):
+def _add_breaks(model: _Model, graph: NodeGraph) -> None:
+    """Breaks as break intervals of each staff member's route, with each node's service time as its visit transit."""
+    solver = model.routing.solver()
+    visit_transits = [0] * model.routing.Size()
+    for index in range(model.routing.Size()):
+        visit_transits[index] = int(graph.service[model.manager.IndexToNode(index)])
+    for v, person in enumerate(graph.staff):
         if not person.breaks:
             continue
         intervals = []
         for b, brk in enumerate(person.breaks):
             earliest = max(brk.earliest_start, person.shift.start)
             latest = min(brk.latest_end, person.latest_end) - brk.duration
+            # The name carries the vehicle: _read_days finds each break's staff member by it.
             intervals.append(solver.FixedDurationIntervalVar(earliest, latest, brk.duration, False, f"break {v}/{b}"))
-        time_dim.SetBreakIntervalsOfVehicle(intervals, v, visit_transits)
+        model.time_dim.SetBreakIntervalsOfVehicle(intervals, v, visit_transits)
 
 
-def _add_continuity(routing, manager, nodes, staff, stranger_cost, size) -> None:  # type: ignore[no-untyped-def]
+def _add_continuity(model: _Model, graph: NodeGraph, stranger_cost: Mapping[str, tuple[frozenset[str], int]]) -> None:
     """Price visits served by someone the family does not know: a per-staff unary cost, summed
     by a dimension whose span is charged one for one."""
     if not stranger_cost:
         return
     vectors: dict[tuple[int, ...], int] = {}
     evaluators = []
-    for person in staff:
-        costs = [0] * size
-        for node_id, node in enumerate(nodes):
+    for person in graph.staff:
+        costs = [0] * len(graph.service)
+        for node_id, node in enumerate(graph.nodes):
             wish = stranger_cost.get(node.visit.id)
             if wish is not None and person.id not in wish[0]:
                 costs[node_id] = wish[1]
         key = tuple(costs)
         if key not in vectors:
-            vectors[key] = routing.RegisterUnaryTransitVector(list(key))
+            vectors[key] = model.routing.RegisterUnaryTransitVector(list(key))
         evaluators.append(vectors[key])
-    total = _stranger_total(nodes, stranger_cost)
-    routing.AddDimensionWithVehicleTransits(evaluators, 0, max(1, total), True, "continuity")
-    routing.GetDimensionOrDie("continuity").SetSpanCostCoefficientForAllVehicles(1)
+    total = _stranger_total(graph.nodes, stranger_cost)
+    model.routing.AddDimensionWithVehicleTransits(evaluators, 0, max(1, total), True, "continuity")
+    model.routing.GetDimensionOrDie("continuity").SetSpanCostCoefficientForAllVehicles(1)
 
 
-def _stranger_total(nodes, stranger_cost) -> int:  # type: ignore[no-untyped-def]
+def _stranger_total(nodes: Sequence[Node], stranger_cost: Mapping[str, tuple[frozenset[str], int]]) -> int:
     """Return the most continuity cost a plan can have: every node served by a stranger."""
     return sum(stranger_cost[n.visit.id][1] for n in nodes if n.visit.id in stranger_cost)
 
 
-def _initial_assignment(routing, manager, copies, staff_index, initial_routes) -> Any:  # type: ignore[no-untyped-def]
+def _initial_assignment(model: _Model, graph: NodeGraph, initial_routes: Mapping[str, Sequence[str]]) -> Any:
     """Return a warm-start assignment from staff -> visit ids, or None when none is given or valid."""
     if not initial_routes:
         return None
     used: dict[str, int] = {}
-    routes: list[list[int]] = [[] for _ in range(len(staff_index))]
+    routes: list[list[int]] = [[] for _ in range(len(graph.vehicle_of))]
     for staff_id, visit_ids in initial_routes.items():
-        if staff_id not in staff_index:
+        if staff_id not in graph.vehicle_of:
             continue
         for visit_id in visit_ids:
-            node_ids = copies.get(visit_id)
+            node_ids = graph.copies.get(visit_id)
             if not node_ids or used.get(visit_id, 0) >= len(node_ids):
                 continue
-            routes[staff_index[staff_id]].append(manager.NodeToIndex(node_ids[used.get(visit_id, 0)]))
+            routes[graph.vehicle_of[staff_id]].append(model.index(node_ids[used.get(visit_id, 0)]))
             used[visit_id] = used.get(visit_id, 0) + 1
-    routing.CloseModel()
+    model.routing.CloseModel()
     # RoutesToAssignment only records the successors; ReadAssignmentFromRoutes would run an
     # unbounded CP search to complete them and was seen to hang for over 20 minutes on a
     # day with breaks, teams and `after` links. The time-limited solve completes it instead.
-    assignment = routing.solver().Assignment()
-    if not routing.RoutesToAssignment(routes, True, True, assignment):
+    assignment = model.routing.solver().Assignment()
+    if not model.routing.RoutesToAssignment(routes, True, True, assignment):
         return None
     return assignment
 
 
-def _add_travel_caps(routing, travel_cb, staff) -> None:  # type: ignore[no-untyped-def]
-    if all(p.max_travel is None for p in staff):
+def _add_travel_caps(model: _Model, graph: NodeGraph) -> None:
+    """Each staff member's travel within their cap, where they have one."""
+    if all(p.max_travel is None for p in graph.staff):
         return
-    caps = [p.max_travel if p.max_travel is not None else _INT_LIMIT // 4 for p in staff]
-    routing.AddDimensionWithVehicleCapacity(travel_cb, 0, caps, True, "travel")
+    caps = [p.max_travel if p.max_travel is not None else COST_LIMIT // 4 for p in graph.staff]
+    model.routing.AddDimensionWithVehicleCapacity(model.travel_cb, 0, caps, True, "travel")
 
 
-def _add_load(routing, manager, nodes, staff, size) -> None:  # type: ignore[no-untyped-def]
-    if all(p.capacity is None for p in staff) or all(n.visit.demand == 0 for n in nodes):
+def _add_load(model: _Model, graph: NodeGraph) -> None:
+    """Each staff member's load within their capacity, where they have one and visits have demand."""
+    if all(p.capacity is None for p in graph.staff) or all(n.visit.demand == 0 for n in graph.nodes):
         return
-    demands = [0] * size
-    for node_id, node in enumerate(nodes):
+    demands = [0] * len(graph.service)
+    for node_id, node in enumerate(graph.nodes):
         demands[node_id] = int(np.ceil(node.visit.demand * LOAD_SCALE - 1e-9))
-    caps = [int(np.floor(p.capacity * LOAD_SCALE + 1e-9)) if p.capacity is not None else _INT_LIMIT // 4
-            for p in staff]
-    demand_cb = routing.RegisterUnaryTransitVector(demands)
-    routing.AddDimensionWithVehicleCapacity(demand_cb, 0, caps, True, "load")
+    caps = [int(np.floor(p.capacity * LOAD_SCALE + 1e-9)) if p.capacity is not None else COST_LIMIT // 4
+            for p in graph.staff]
+    demand_cb = model.routing.RegisterUnaryTransitVector(demands)
+    model.routing.AddDimensionWithVehicleCapacity(demand_cb, 0, caps, True, "load")
 
 
-def _link_teams(routing, manager, solver, time_dim, copies, relaxed) -> None:  # type: ignore[no-untyped-def]
+def _link_teams(model: _Model, graph: NodeGraph, relaxed: bool) -> None:
     """Team visits: all copies served or none (unless `relaxed`), on distinct staff, starting together."""
-    for node_ids in copies.values():
+    routing, solver, time_dim = model.routing, model.routing.solver(), model.time_dim
+    for node_ids in graph.copies.values():
         if len(node_ids) < 2:
             continue
-        indices = [manager.NodeToIndex(n) for n in node_ids]
+        indices = [model.index(n) for n in node_ids]
         first = indices[0]
         for other in indices[1:]:
             if not relaxed:
@@ -476,22 +489,24 @@ def _link_teams(routing, manager, solver, time_dim, copies, relaxed) -> None:  #
         solver.Add(solver.AllDifferentExcept([routing.VehicleVar(i) for i in indices], -1))
 
 
-def _link_intervals(routing, manager, solver, time_dim, problem, copies, relaxed) -> None:  # type: ignore[no-untyped-def]
+def _link_intervals(model: _Model, graph: NodeGraph, problem: Problem, relaxed: bool) -> None:
     """`after` links: both served or neither (unless `relaxed`); start-to-start gap within [min, max]."""
+    copies = graph.copies
     for visit in problem.visits:
         if visit.after is None or visit.id not in copies or visit.after.visit not in copies:
             continue
-        first = manager.NodeToIndex(copies[visit.after.visit][0])
-        then = manager.NodeToIndex(copies[visit.id][0])
+        first = model.index(copies[visit.after.visit][0])
+        then = model.index(copies[visit.id][0])
         if not relaxed:
-            solver.Add(routing.ActiveVar(first) == routing.ActiveVar(then))
-        time_dim.AddNodePrecedence(first, then, visit.after.min_gap)
+            model.routing.solver().Add(model.routing.ActiveVar(first) == model.routing.ActiveVar(then))
+        model.time_dim.AddNodePrecedence(first, then, visit.after.min_gap)
         if visit.after.max_gap is not None:
-            time_dim.AddNodePrecedence(then, first, -visit.after.max_gap)
+            model.time_dim.AddNodePrecedence(then, first, -visit.after.max_gap)
 
 
-def _read_days(routing, manager, solution, time_dim, staff, nodes) -> dict[str, StaffDay]:  # type: ignore[no-untyped-def]
-    days: dict[str, StaffDay] = {}
+def _read_days(model: _Model, graph: NodeGraph, solution: Any) -> dict[str, StaffDay]:
+    """Return each staff member's visits with their start times, departure, return and breaks."""
+    routing, time_dim = model.routing, model.time_dim
     breaks_by_vehicle: dict[int, list[tuple[int, int]]] = {}
     intervals = solution.IntervalVarContainer()
     for i in range(intervals.Size()):
@@ -501,13 +516,14 @@ def _read_days(routing, manager, solution, time_dim, staff, nodes) -> dict[str, 
             breaks_by_vehicle.setdefault(vehicle, []).append(
                 (element.StartValue(), element.StartValue() + element.DurationValue())
             )
-    for v, person in enumerate(staff):
+    days: dict[str, StaffDay] = {}
+    for v, person in enumerate(graph.staff):
         index = routing.Start(v)
         day = StaffDay(departure=solution.Value(time_dim.CumulVar(index)), arrival=0)
         index = solution.Value(routing.NextVar(index))
         while not routing.IsEnd(index):
-            node = manager.IndexToNode(index)
-            day.visits.append((nodes[node].visit.id, solution.Value(time_dim.CumulVar(index))))
+            node = model.manager.IndexToNode(index)
+            day.visits.append((graph.nodes[node].visit.id, solution.Value(time_dim.CumulVar(index))))
             index = solution.Value(routing.NextVar(index))
         day.arrival = solution.Value(time_dim.CumulVar(index))
         day.breaks = sorted(breaks_by_vehicle.get(v, []))

@@ -20,6 +20,7 @@ from ahs_routing.domain.plan import IneligiblePatient, Plan, Unassigned, Unassig
 from ahs_routing.solve import _ortools
 from ahs_routing.solve.diagnosis import diagnose
 from ahs_routing.solve.options import ProgressCallback, SolveHints, SolveOptions
+from ahs_routing.solve.penalties import Preferences
 from ahs_routing.solve.repair import AFTER_SEARCH_SHARE, after_search, checked_plan, realised_routes
 from ahs_routing.solve.strategies import SearchClock, search_day
 from ahs_routing.times import SECONDS_PER_MINUTE
@@ -99,7 +100,7 @@ def _visits_of(problem: Problem, ineligible: Sequence[IneligiblePatient]) -> dic
     }
 
 
-def _preferences(problem: Problem, options: SolveOptions, hints: SolveHints) -> _ortools.Preferences:
+def _preferences(problem: Problem, options: SolveOptions, hints: SolveHints) -> Preferences:
     """Return the soft goals of a solve, priced in seconds of travel."""
     stranger: dict[str, tuple[frozenset[str], int]] = {}
     continuity = round(options.continuity_minutes * SECONDS_PER_MINUTE)
@@ -117,7 +118,7 @@ def _preferences(problem: Problem, options: SolveOptions, hints: SolveHints) -> 
         for visit_id, moment in hints.target_starts.items()
         if visit_id in problem.visit_by_id and hints.target_weight > 0
     }
-    return _ortools.Preferences(
+    return Preferences(
         stranger_cost=stranger,
         target_starts=targets,
         lateness_weight=options.lateness_weight,

@@ -27,6 +27,7 @@ from ahs_routing.domain.plan import IneligiblePatient, Unassigned, UnassignedRea
 from ahs_routing.solve import _ortools, _pyvrp
 from ahs_routing.solve.construct import Sketch, time_ordered_plans
 from ahs_routing.solve.options import ProgressCallback, SolveOptions
+from ahs_routing.solve.penalties import Preferences, drop_penalties
 from ahs_routing.solve.repair import realised_routes
 from ahs_routing.travel import TravelMatrix
 
@@ -72,7 +73,7 @@ class _Search:
     candidates: Mapping[str, Sequence[str]]
 
     def run(
-        self, settings: _ortools.SearchSettings, preferences: _ortools.Preferences,
+        self, settings: _ortools.SearchSettings, preferences: Preferences,
         on_solution: ProgressCallback | None = None,
     ) -> _ortools.SearchOutcome:
         """Return the outcome of one OR-Tools search of the day."""
@@ -84,7 +85,7 @@ def search_day(
     travel: TravelMatrix,
     candidates: Mapping[str, Sequence[str]],
     options: SolveOptions,
-    preferences: _ortools.Preferences,
+    preferences: Preferences,
     *,
     unserved: Mapping[str, Unassigned],
     ineligible: Sequence[IneligiblePatient],
@@ -131,7 +132,7 @@ def _search_settings(options: SolveOptions, time_limit_seconds: float) -> _ortoo
 def _search_linked_day(
     search: _Search,
     settings: _ortools.SearchSettings,
-    preferences: _ortools.Preferences,
+    preferences: Preferences,
     progress: ProgressCallback | None,
     first_plans: Iterator[Sketch],
     clock: SearchClock,
@@ -178,7 +179,7 @@ def _pyvrp_warm_start(
             counts[visit.priority] = counts.get(visit.priority, 0) + 1
     worst = int(travel.seconds_array().max()) * (len(candidates) + 2 * len(problem.staff))
     worst += options.overtime_weight * sum(p.overtime for p in problem.staff)
-    penalties = _ortools.drop_penalties(counts, worst)
+    penalties = drop_penalties(counts, worst)
     seconds = max(0.05, options.time_limit * options.warm_start_share - clock.elapsed_seconds())
     routes = _pyvrp.warm_start(problem, travel, candidates, penalties, seconds, options.seed, options.overtime_weight)
     log.info("PyVRP warm start: %s", "found a plan" if routes else "nothing feasible")
@@ -232,7 +233,7 @@ def _served(problem: Problem, outcome: _ortools.SearchOutcome) -> tuple[int, ...
 def _search_from_first_plans(
     search: _Search,
     settings: _ortools.SearchSettings,
-    preferences: _ortools.Preferences,
+    preferences: Preferences,
     progress: ProgressCallback | None,
     first_plans: Iterator[dict[str, list[str]]],
 ) -> _ortools.SearchOutcome | None:
@@ -276,7 +277,7 @@ def _new_bests_only(progress: ProgressCallback | None, started: float) -> Progre
 def _descents(
     search: _Search,
     settings: _ortools.SearchSettings,
-    preferences: _ortools.Preferences,
+    preferences: Preferences,
     report: ProgressCallback,
     first_plans: Iterator[dict[str, list[str]]],
     started: float,
@@ -304,7 +305,7 @@ def _descents(
 def _search_in_two_legs(
     search: _Search,
     settings: _ortools.SearchSettings,
-    preferences: _ortools.Preferences,
+    preferences: Preferences,
     progress: ProgressCallback | None,
 ) -> _ortools.SearchOutcome:
     """Return the outcome of a relaxed first leg, made whole, improved by the exact model.
@@ -360,7 +361,7 @@ def _made_whole(problem: Problem, outcome: _ortools.SearchOutcome) -> tuple[_ort
 def _search_portfolio(
     search: _Search,
     settings: _ortools.SearchSettings,
-    preferences: _ortools.Preferences,
+    preferences: Preferences,
     workers: int,
     progress: ProgressCallback | None,
 ) -> _ortools.SearchOutcome:
