@@ -23,13 +23,14 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from ahs_routing.domain.model import Priority, Problem, start_ranges
+from ahs_routing.schedule.timing import RouteSketch
 from ahs_routing.solve._nodes import Node, NodeGraph, node_graph
 from ahs_routing.solve.penalties import COST_LIMIT, Preferences, drop_penalties
 from ahs_routing.travel import TravelMatrix
@@ -81,20 +82,10 @@ class SearchSettings:
 
 
 @dataclass(slots=True)
-class StaffDay:
-    """What the search decided for one staff member (clock times in seconds)."""
-
-    departure: int
-    arrival: int
-    visits: list[tuple[str, int]] = field(default_factory=list)
-    breaks: list[tuple[int, int]] = field(default_factory=list)
-
-
-@dataclass(slots=True)
 class SearchOutcome:
-    """What a search found, in visit and staff ids: each staff member's day and the visits left out."""
+    """What a search found, in visit and staff ids: each staff member's route sketch and the visits left out."""
 
-    days: dict[str, StaffDay]
+    sketches: dict[str, RouteSketch]
     dropped: set[str]
     found: bool
     objective: int
@@ -356,7 +347,7 @@ def _outcome(model: _Model, graph: NodeGraph, solution: Any, watch: _Watch, cand
     if solution is None:
         return SearchOutcome({}, candidates, False, 0, None, status_name)
     return SearchOutcome(
-        days=_read_days(model, graph, solution),
+        sketches=_read_sketches(model, graph, solution),
         dropped={graph.nodes[i].visit.id for i in range(len(graph.nodes))
                  if solution.Value(model.routing.NextVar(model.index(i))) == model.index(i)},
         found=True,
@@ -393,7 +384,7 @@ def _add_breaks(model: _Model, graph: NodeGraph) -> None:
         for b, brk in enumerate(person.breaks):
             earliest = max(brk.earliest_start, person.shift.start)
             latest = min(brk.latest_end, person.latest_end) - brk.duration
-            # The name carries the vehicle: _read_days finds each break's staff member by it.
+            # The name carries the vehicle: _read_sketches finds each break's staff member by it.
             intervals.append(solver.FixedDurationIntervalVar(earliest, latest, brk.duration, False, f"break {v}/{b}"))
         model.time_dim.SetBreakIntervalsOfVehicle(intervals, v, visit_transits)
 
@@ -504,8 +495,8 @@ def _link_intervals(model: _Model, graph: NodeGraph, problem: Problem, relaxed: 
             model.time_dim.AddNodePrecedence(then, first, -visit.after.max_gap)
 
 
-def _read_days(model: _Model, graph: NodeGraph, solution: Any) -> dict[str, StaffDay]:
-    """Return each staff member's visits with their start times, departure, return and breaks."""
+def _read_sketches(model: _Model, graph: NodeGraph, solution: Any) -> dict[str, RouteSketch]:
+    """Return each staff member's route sketch: visits with their start times, departure, return and breaks."""
     routing, time_dim = model.routing, model.time_dim
     breaks_by_vehicle: dict[int, list[tuple[int, int]]] = {}
     intervals = solution.IntervalVarContainer()
@@ -516,17 +507,17 @@ def _read_days(model: _Model, graph: NodeGraph, solution: Any) -> dict[str, Staf
             breaks_by_vehicle.setdefault(vehicle, []).append(
                 (element.StartValue(), element.StartValue() + element.DurationValue())
             )
-    days: dict[str, StaffDay] = {}
+    sketches: dict[str, RouteSketch] = {}
     for v, person in enumerate(graph.staff):
         index = routing.Start(v)
-        day = StaffDay(departure=solution.Value(time_dim.CumulVar(index)), arrival=0)
+        sketch = RouteSketch(departure=solution.Value(time_dim.CumulVar(index)), arrival=0)
         index = solution.Value(routing.NextVar(index))
         while not routing.IsEnd(index):
             node = model.manager.IndexToNode(index)
-            day.visits.append((graph.nodes[node].visit.id, solution.Value(time_dim.CumulVar(index))))
+            sketch.visits.append((graph.nodes[node].visit.id, solution.Value(time_dim.CumulVar(index))))
             index = solution.Value(routing.NextVar(index))
-        day.arrival = solution.Value(time_dim.CumulVar(index))
-        day.breaks = sorted(breaks_by_vehicle.get(v, []))
-        if day.visits:
-            days[person.id] = day
-    return days
+        sketch.arrival = solution.Value(time_dim.CumulVar(index))
+        sketch.breaks = sorted(breaks_by_vehicle.get(v, []))
+        if sketch.visits:
+            sketches[person.id] = sketch
+    return sketches

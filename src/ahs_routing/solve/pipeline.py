@@ -79,7 +79,7 @@ def solve_with_stats(
             _preferences(problem, options, hints or SolveHints()),
             unserved=unserved, ineligible=ineligible, clock=clock, progress=progress)
         unserved |= _left_out(outcome)
-    routes = realised_routes(problem, matrix, outcome.days if outcome is not None else {})
+    routes = realised_routes(problem, matrix, outcome.sketches if outcome is not None else {})
     plan, repaired = checked_plan(problem, matrix, routes, unserved, ineligible)
     if outcome is not None and outcome.found:
         plan = after_search(problem, matrix, plan, candidates, ineligible, options.time_limit)

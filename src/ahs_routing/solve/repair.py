@@ -17,7 +17,6 @@ from ahs_routing.domain.links import coupled_visits, spread_along_links
 from ahs_routing.domain.model import Problem
 from ahs_routing.domain.plan import IneligiblePatient, Plan, Route, Unassigned, UnassignedReason
 from ahs_routing.schedule.timing import RouteSketch, realise_route, retime_route
-from ahs_routing.solve import _ortools
 from ahs_routing.solve.diagnosis import Candidates
 from ahs_routing.solve.fitting import Budget, hint, ways_to_fit
 from ahs_routing.travel import TravelMatrix
@@ -33,11 +32,9 @@ FIT_EVALUATIONS_PER_SECOND = 25
 _NO_VALID_TIMES = "could be served on its own, but the search found no valid place for it alongside the others"
 
 
-def realised_routes(problem: Problem, travel: TravelMatrix, days: Mapping[str, _ortools.StaffDay]) -> list[Route]:
-    """Return the routes driven as the staff days say, with travel placed around breaks."""
-    return [realise_route(problem, travel, problem.staff_by_id[s],
-                          RouteSketch(day.departure, day.arrival, day.visits, day.breaks))
-            for s, day in days.items()]
+def realised_routes(problem: Problem, travel: TravelMatrix, sketches: Mapping[str, RouteSketch]) -> list[Route]:
+    """Return the routes driven as the search's sketches (staff id -> sketch) say, with travel placed around breaks."""
+    return [realise_route(problem, travel, problem.staff_by_id[s], sketch) for s, sketch in sketches.items()]
 
 
 def checked_plan(

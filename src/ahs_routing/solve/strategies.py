@@ -24,6 +24,7 @@ from ahs_routing.domain.kpis import assemble_plan
 from ahs_routing.domain.links import coupled_visits, spread_along_links
 from ahs_routing.domain.model import Priority, Problem
 from ahs_routing.domain.plan import IneligiblePatient, Unassigned, UnassignedReason
+from ahs_routing.schedule.timing import RouteSketch
 from ahs_routing.solve import _ortools, _pyvrp
 from ahs_routing.solve.construct import Sketch, time_ordered_plans
 from ahs_routing.solve.options import ProgressCallback, SolveOptions
@@ -144,7 +145,7 @@ def _search_linked_day(
     first = next(first_plans, None)
     fallback = None
     if first is not None and not first.left_out:
-        starts = (_visit_order(_days_of(search.problem, p)) for p in itertools.chain([first], first_plans)
+        starts = (_visit_order(_sketches_of(search.problem, p)) for p in itertools.chain([first], first_plans)
                   if not p.left_out)
         outcome = _search_from_first_plans(search, settings, preferences, progress, starts)
         if outcome is not None:
@@ -152,7 +153,7 @@ def _search_linked_day(
     elif first is not None:
         # Not a start (the search inserts the rest worse from it), but a checked plan to
         # fall back on: on a 1000-visit day with teams and breaks OR-Tools found none.
-        fallback = _ortools.SearchOutcome(_days_of(search.problem, first), set(first.left_out), True, 0, None,
+        fallback = _ortools.SearchOutcome(_sketches_of(search.problem, first), set(first.left_out), True, 0, None,
                                           "time_ordered_plan", stopped_by="fallback")
     settings = replace(settings, time_limit=clock.left_seconds())
     outcome = _search_in_two_legs(search, settings, preferences, progress)
@@ -200,7 +201,7 @@ def _first_plans(
         if time.monotonic() > deadline:
             return
         left = dict(unserved) | {v: Unassigned(v, UnassignedReason.CAPACITY) for v in sketch.left_out}
-        routes = realised_routes(problem, travel, _days_of(problem, sketch))
+        routes = realised_routes(problem, travel, _sketches_of(problem, sketch))
         plan = assemble_plan(problem, routes, left, ineligible, has_km=travel.has_km)
         violations = check_plan(problem, plan, travel)
         if violations:
@@ -212,20 +213,20 @@ def _first_plans(
             return
 
 
-def _days_of(problem: Problem, sketch: Sketch) -> dict[str, _ortools.StaffDay]:
-    """Return a time-ordered plan as staff days, each leaving at the start of the shift."""
-    return {s: _ortools.StaffDay(problem.staff_by_id[s].shift.start, 0, list(visits), list(sketch.breaks[s]))
+def _sketches_of(problem: Problem, sketch: Sketch) -> dict[str, RouteSketch]:
+    """Return a time-ordered plan as route sketches, each leaving at the start of the shift."""
+    return {s: RouteSketch(problem.staff_by_id[s].shift.start, 0, list(visits), list(sketch.breaks[s]))
             for s, visits in sketch.visits.items()}
 
 
-def _visit_order(days: Mapping[str, _ortools.StaffDay]) -> dict[str, list[str]]:
+def _visit_order(sketches: Mapping[str, RouteSketch]) -> dict[str, list[str]]:
     """Return each staff member's visit ids in route order (a warm start)."""
-    return {s: [v for v, _ in day.visits] for s, day in days.items()}
+    return {s: [v for v, _ in sketch.visits] for s, sketch in sketches.items()}
 
 
 def _served(problem: Problem, outcome: _ortools.SearchOutcome) -> tuple[int, ...]:
     """Return how many visits an outcome serves per priority class, most important first."""
-    served = {v for day in outcome.days.values() for v, _ in day.visits} if outcome.found else set()
+    served = {v for sketch in outcome.sketches.values() for v, _ in sketch.visits} if outcome.found else set()
     return tuple(sum(1 for v in problem.visits if v.id in served and v.priority == p)
                  for p in sorted(Priority, reverse=True))
 
@@ -250,7 +251,7 @@ def _search_from_first_plans(
         return None
     remaining = settings.time_limit - (time.monotonic() - started)
     if remaining >= 0.05:
-        seeded = replace(preferences, initial_routes=_visit_order(best.days))
+        seeded = replace(preferences, initial_routes=_visit_order(best.sketches))
         improved = search.run(replace(settings, time_limit=remaining), seeded, report)
         solutions += improved.solutions
         log.debug("improving the best first plan: objective %d, %s", improved.objective, improved.stopped_by)
@@ -328,7 +329,7 @@ def _search_in_two_legs(
         return whole
     seeded = preferences
     if first.solutions > 0:
-        seeded = replace(preferences, initial_routes=_visit_order(whole.days))
+        seeded = replace(preferences, initial_routes=_visit_order(whole.sketches))
     second = search.run(replace(settings, time_limit=remaining), seeded, progress)
     if not second.found or (second.solutions == 0 and first.solutions > 0):
         return whole
@@ -341,8 +342,8 @@ def _search_in_two_legs(
 def _made_whole(problem: Problem, outcome: _ortools.SearchOutcome) -> tuple[_ortools.SearchOutcome, set[str]]:
     """Return the outcome without visits whose team or `after` partner is not served, and those visits."""
     served: dict[str, int] = {}
-    for day in outcome.days.values():
-        for visit_id, _ in day.visits:
+    for sketch in outcome.sketches.values():
+        for visit_id, _ in sketch.visits:
             served[visit_id] = served.get(visit_id, 0) + 1
     missing = {v.id for v in problem.visits if served.get(v.id, 0) < v.staff_count}
     broken = set(spread_along_links(problem, missing)) - missing
@@ -350,12 +351,12 @@ def _made_whole(problem: Problem, outcome: _ortools.SearchOutcome) -> tuple[_ort
                                                    if 0 < served.get(v.id, 0) < v.staff_count}
     if not broken:
         return outcome, broken
-    days = {
-        staff: replace(day, visits=[(v, t) for v, t in day.visits if v not in broken])
-        for staff, day in outcome.days.items()
+    sketches = {
+        staff: replace(sketch, visits=[(v, t) for v, t in sketch.visits if v not in broken])
+        for staff, sketch in outcome.sketches.items()
     }
     log.info("the relaxed search left %d linked visit(s) without their partner; set aside", len(broken))
-    return replace(outcome, days=days, dropped=outcome.dropped | broken), broken
+    return replace(outcome, sketches=sketches, dropped=outcome.dropped | broken), broken
 
 
 def _search_portfolio(
