@@ -503,3 +503,12 @@ def test_node_graph_gives_a_team_visit_one_node_per_staff_slot_and_shares_depots
     assert graph.copies == {"v1": [0], "v2": [1, 2]} and graph.starts == graph.ends == [3, 3]
     assert graph.service == [minutes(30), minutes(45), minutes(45), 0] and graph.vehicle_of == {"n1": 0, "n2": 1}
     assert graph.travel[3, 1] == minutes(20) and graph.time[1, 3] == minutes(45) + minutes(20)
+
+
+def test_loads_are_counted_in_thousandths_demand_up_capacity_down() -> None:
+    """Both engines see these integers; float error in a whole number of thousandths does not round it away."""
+    from ahs_routing.solve.scaling import capacity_units, demand_units
+
+    assert (demand_units(1.0), capacity_units(200.0)) == (1000, 200_000)
+    assert (demand_units(0.0004), capacity_units(0.0019)) == (1, 1)
+    assert (demand_units(0.29), capacity_units(4.35), capacity_units(1.001)) == (290, 4350, 1001)

@@ -26,13 +26,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from ahs_routing.domain.model import Priority, Problem, start_ranges
 from ahs_routing.schedule.timing import RouteSketch
 from ahs_routing.solve._nodes import Node, NodeGraph, node_graph
 from ahs_routing.solve.penalties import COST_LIMIT, Preferences, drop_penalties
+from ahs_routing.solve.scaling import capacity_units, demand_units
 from ahs_routing.travel import TravelMatrix
 
 FIRST_SOLUTION_STRATEGIES = {
@@ -52,11 +52,6 @@ METAHEURISTICS = {
     "greedy_descent": routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT,
     "automatic": routing_enums_pb2.LocalSearchMetaheuristic.AUTOMATIC,
 }
-
-#: Demands and capacities are fractional in the contract; the load dimension counts
-#: thousandths (demand rounded up, capacity down, so the model is never too generous).
-LOAD_SCALE = 1000
-
 
 @dataclass(frozen=True, slots=True)
 class SearchSettings:
@@ -450,14 +445,13 @@ def _add_travel_caps(model: _Model, graph: NodeGraph) -> None:
 
 
 def _add_load(model: _Model, graph: NodeGraph) -> None:
-    """Each staff member's load within their capacity, where they have one and visits have demand."""
+    """Each staff member's load within their capacity, where they have one and visits have demand (`scaling`)."""
     if all(p.capacity is None for p in graph.staff) or all(n.visit.demand == 0 for n in graph.nodes):
         return
     demands = [0] * len(graph.service)
     for node_id, node in enumerate(graph.nodes):
-        demands[node_id] = int(np.ceil(node.visit.demand * LOAD_SCALE - 1e-9))
-    caps = [int(np.floor(p.capacity * LOAD_SCALE + 1e-9)) if p.capacity is not None else COST_LIMIT // 4
-            for p in graph.staff]
+        demands[node_id] = demand_units(node.visit.demand)
+    caps = [capacity_units(p.capacity) if p.capacity is not None else COST_LIMIT // 4 for p in graph.staff]
     demand_cb = model.routing.RegisterUnaryTransitVector(demands)
     model.routing.AddDimensionWithVehicleCapacity(demand_cb, 0, caps, True, "load")
 

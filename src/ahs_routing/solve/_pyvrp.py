@@ -17,12 +17,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from ahs_routing.domain.model import Priority, Problem, start_ranges
+from ahs_routing.solve.scaling import capacity_units, demand_units
 from ahs_routing.travel import TravelMatrix
 
 log = logging.getLogger(__name__)
 
-#: Demands are fractional in the contract; PyVRP counts whole units (as the OR-Tools model).
-LOAD_SCALE = 1000
 #: Accepted iterations without improvement after which PyVRP stops early (a reproducible stop).
 NO_IMPROVEMENT_ITERATIONS = 20_000
 _UNBOUNDED = 2**40
@@ -89,7 +88,7 @@ def warm_start(
     for (start, end, shift_start, shift_end, overtime, capacity, max_travel), members in kinds.items():
         model.add_vehicle_type(
             num_available=len(members),
-            capacity=[int(capacity * LOAD_SCALE) if capacity is not None else _UNBOUNDED],
+            capacity=[capacity_units(capacity) if capacity is not None else _UNBOUNDED],
             start_depot=depots[start],
             end_depot=depots[end],
             tw_early=shift_start,
@@ -106,7 +105,7 @@ def warm_start(
         locations.append(model.add_location(x=0, y=0))
         model.add_client(
             locations[-1],
-            delivery=[round(visit.demand * LOAD_SCALE)],
+            delivery=[demand_units(visit.demand)],
             service_duration=problem.service_seconds(visit),
             tw_early=early,
             tw_late=late,
