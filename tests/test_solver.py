@@ -419,15 +419,16 @@ def test_solving_leaves_no_routing_model_behind() -> None:
 
 
 def test_a_leg_that_must_hand_over_stops_at_its_first_plan_after_the_share() -> None:
-    """hand_over_after=0: the search stops at its first solution, long before its 30 s limit."""
+    """hand_over_after_seconds=0: the search stops at its first solution, long before its 30 s limit."""
     from ahs_routing.solve import _ortools
     from ahs_routing.solve.diagnosis import diagnose
 
     problem = generate_day(30, 2)
     travel = travel_matrix(problem)
     candidates, _ = diagnose(problem, travel, {})
-    settings = _ortools.SearchSettings(time_limit=30, seed=1, first_solution="parallel_cheapest_insertion",
-                                       metaheuristic="guided_local_search", overtime_weight=4, hand_over_after=0.0)
+    settings = _ortools.SearchSettings(time_limit_seconds=30, seed=1, first_solution="parallel_cheapest_insertion",
+                                       metaheuristic="guided_local_search", overtime_weight=4,
+                                       hand_over_after_seconds=0.0)
     started = time.monotonic()
     outcome = _ortools.search(problem, travel, {v: c.staff for v, c in candidates.items()}, settings)
     assert outcome.found and outcome.stopped_by == "handed_over" and outcome.solutions == 1

@@ -57,7 +57,7 @@ METAHEURISTICS = {
 class SearchSettings:
     """How one search runs: its time, seed, heuristics, overtime price and stopping rules."""
 
-    time_limit: float
+    time_limit_seconds: float
     seed: int
     first_solution: str
     metaheuristic: str
@@ -73,7 +73,7 @@ class SearchSettings:
     relax_links: bool = False
     #: Once a plan exists, stop at the first solution after this many seconds (the time limit
     #: still holds when none comes): a leg that must hand over a plan, however long it takes.
-    hand_over_after: float | None = None
+    hand_over_after_seconds: float | None = None
 
 
 @dataclass(slots=True)
@@ -103,7 +103,7 @@ def search(
     preferences = preferences or Preferences()
     graph = node_graph(problem, travel, candidates, settings.seed)
     model = _model(problem, graph, candidates, settings, preferences)
-    params = _parameters(settings, max(0.05, settings.time_limit - (time.monotonic() - started)))
+    params = _parameters(settings, max(0.05, settings.time_limit_seconds - (time.monotonic() - started)))
     watch = _Watch(model, settings, started, len(graph.nodes), on_solution)
     model.routing.AddAtSolutionCallback(watch.record)
     try:
@@ -279,7 +279,7 @@ class _Watch:
         self.started = started
         self.n_visit_nodes = n_visit_nodes
         self.on_solution = on_solution
-        self.first_found: float | None = None
+        self.first_solution_seconds: float | None = None
         self.best = COST_LIMIT
         self.count = 0
         self.last_improvement = 0
@@ -292,14 +292,14 @@ class _Watch:
         model, index_of = self.live["routing"], self.live["manager"].NodeToIndex
         self.count += 1
         cost = model.CostVar().Max()
-        if self.first_found is None:
-            self.first_found = time.monotonic() - self.started
+        if self.first_solution_seconds is None:
+            self.first_solution_seconds = time.monotonic() - self.started
         if self.settings.patience is not None and self.count - self.last_improvement > self.settings.patience:
             # A stop decided by the sequence of solutions, not the clock: reproducible.
             self.converged = True
             self.live["solver"].FinishCurrentSearch()
-        elif (self.settings.hand_over_after is not None
-              and time.monotonic() - self.started >= self.settings.hand_over_after):
+        elif (self.settings.hand_over_after_seconds is not None
+              and time.monotonic() - self.started >= self.settings.hand_over_after_seconds):
             self.handed_over = True
             self.live["solver"].FinishCurrentSearch()
         if cost < self.best:
@@ -318,7 +318,7 @@ class _Watch:
             return "converged"
         if self.settings.solution_limit is not None and self.count >= self.settings.solution_limit:
             return "solution_limit"
-        if time.monotonic() - self.started >= self.settings.time_limit * 0.98:
+        if time.monotonic() - self.started >= self.settings.time_limit_seconds * 0.98:
             return "time_limit"
         return "search_completed"
 
@@ -347,7 +347,7 @@ def _outcome(model: _Model, graph: NodeGraph, solution: Any, watch: _Watch, cand
                  if solution.Value(model.routing.NextVar(model.index(i))) == model.index(i)},
         found=True,
         objective=solution.ObjectiveValue(),
-        first_solution_seconds=watch.first_found,
+        first_solution_seconds=watch.first_solution_seconds,
         status=status_name,
         solutions=watch.count,
         stopped_by=watch.stopped_by(),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ahs_routing.domain.links import spread_along_links
 from ahs_routing.domain.model import Problem, Staff, Visit, start_ranges
 from ahs_routing.domain.plan import Unassigned, UnassignedReason
-from ahs_routing.times import format_clock
+from ahs_routing.times import SECONDS_PER_MINUTE, format_clock
 from ahs_routing.travel import TravelMatrix
 
 
@@ -53,22 +53,22 @@ def incompatibility(problem: Problem, visit: Visit, person: Staff) -> str | None
 def reach_problem(problem: Problem, travel: TravelMatrix, visit: Visit, person: Staff) -> str | None:
     """Return why `person` cannot reach any window of `visit` and get back in time, or None."""
     place = problem.place_of_visit(visit)
-    there = travel.seconds(problem.start_place(person), place)
-    back = travel.seconds(place, problem.end_place(person))
-    if person.max_travel is not None and there + back > person.max_travel:
-        return (f"{person.id} would drive {(there + back) // 60} min there and back, "
-                f"over their cap of {person.max_travel // 60} min")
-    earliest = person.shift.start + there
-    service = problem.service_seconds(visit)
+    there_seconds = travel.seconds(problem.start_place(person), place)
+    back_seconds = travel.seconds(place, problem.end_place(person))
+    if person.max_travel is not None and there_seconds + back_seconds > person.max_travel:
+        return (f"{person.id} would drive {(there_seconds + back_seconds) // SECONDS_PER_MINUTE} min there and back, "
+                f"over their cap of {person.max_travel // SECONDS_PER_MINUTE} min")
+    earliest = person.shift.start + there_seconds
+    service_seconds = problem.service_seconds(visit)
     ranges = start_ranges(visit) or [(person.shift.start, person.latest_end)]
     fits_without_breaks = False
     for window_start, window_end in ranges:
         low = max(window_start, earliest)
-        high = min(window_end, person.latest_end - service - back)
+        high = min(window_end, person.latest_end - service_seconds - back_seconds)
         if low > high:
             continue
         fits_without_breaks = True
-        if _breaks_leave_room(person, low, high, there, service + back):
+        if _breaks_leave_room(person, low, high, there_seconds, service_seconds + back_seconds):
             return None
     if fits_without_breaks:
         return f"{person.id}'s breaks leave no room to travel there, do it and get back"

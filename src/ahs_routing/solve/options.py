@@ -42,6 +42,12 @@ class SolveOptions:
     so a search they stop gives the same plan on every run with the same seed
     (`SolveStats.stopped_by` says which one ended it). `patience=None` spends the
     whole time limit (best for benchmarks, not reproducible under load).
+
+    Units: `time_limit` is wall-clock seconds and `warm_start_share` a share of it;
+    `continuity_minutes` is minutes of travel. The weights are ratios to travel:
+    `overtime_weight` is the minutes of travel one minute of overtime is worth,
+    `lateness_weight` the same for a minute late (within a visit's `late_minutes`), and
+    `balance_weight` for a minute of work beyond the team's mean.
     """
 
     time_limit: float = 10.0
@@ -97,8 +103,9 @@ class SolveHints:
 
     - `preferred_staff`: visit id -> staff ids who should keep it; serving it with anyone
       else costs `preferred_staff_weight` minutes of travel.
-    - `target_starts`: visit id -> announced start (seconds); starting more than
-      `target_tolerance` seconds away from it costs `target_weight` per minute beyond.
+    - `target_starts`: visit id -> announced start (clock seconds); starting more than
+      `target_tolerance` seconds away from it costs `target_weight` minutes of travel per
+      minute beyond.
     - `initial_routes`: staff id -> visit ids in order, a warm start for the search.
     """
 

@@ -103,16 +103,16 @@ def _visits_of(problem: Problem, ineligible: Sequence[IneligiblePatient]) -> dic
 def _preferences(problem: Problem, options: SolveOptions, hints: SolveHints) -> Preferences:
     """Return the soft goals of a solve, priced in seconds of travel."""
     stranger: dict[str, tuple[frozenset[str], int]] = {}
-    continuity = round(options.continuity_minutes * SECONDS_PER_MINUTE)
-    if continuity > 0:
+    continuity_seconds = round(options.continuity_minutes * SECONDS_PER_MINUTE)
+    if continuity_seconds > 0:
         for visit in problem.visits:
             known = problem.patient_of(visit).preferred_staff
             if known:
-                stranger[visit.id] = (frozenset(known), continuity)
-    moving = round(hints.preferred_staff_weight * SECONDS_PER_MINUTE)
+                stranger[visit.id] = (frozenset(known), continuity_seconds)
+    moving_seconds = round(hints.preferred_staff_weight * SECONDS_PER_MINUTE)
     for visit_id, keepers in hints.preferred_staff.items():
         if visit_id in problem.visit_by_id and keepers:
-            stranger[visit_id] = (frozenset(keepers), moving + stranger.get(visit_id, (frozenset(), 0))[1])
+            stranger[visit_id] = (frozenset(keepers), moving_seconds + stranger.get(visit_id, (frozenset(), 0))[1])
     targets = {
         visit_id: (moment, hints.target_tolerance, max(1, round(hints.target_weight)))
         for visit_id, moment in hints.target_starts.items()

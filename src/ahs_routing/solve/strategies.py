@@ -109,7 +109,7 @@ def search_day(
     warm = _pyvrp_warm_start(problem, travel, candidates, options, clock) if may_warm_start else None
     if warm:
         preferences = replace(preferences, initial_routes=warm)
-        settings = replace(settings, time_limit=clock.left_seconds())
+        settings = replace(settings, time_limit_seconds=clock.left_seconds())
     if coupled:
         return _search_in_two_legs(search, settings, preferences, progress), bool(warm)
     return _search_portfolio(search, settings, preferences, options.workers, progress), bool(warm)
@@ -118,7 +118,7 @@ def search_day(
 def _search_settings(options: SolveOptions, time_limit_seconds: float) -> _ortools.SearchSettings:
     """Return the OR-Tools settings the options ask for, with this much time."""
     return _ortools.SearchSettings(
-        time_limit=time_limit_seconds,
+        time_limit_seconds=time_limit_seconds,
         seed=options.seed,
         first_solution=options.first_solution,
         metaheuristic=options.metaheuristic,
@@ -155,7 +155,7 @@ def _search_linked_day(
         # fall back on: on a 1000-visit day with teams and breaks OR-Tools found none.
         fallback = _ortools.SearchOutcome(_sketches_of(search.problem, first), set(first.left_out), True, 0, None,
                                           "time_ordered_plan", stopped_by="fallback")
-    settings = replace(settings, time_limit=clock.left_seconds())
+    settings = replace(settings, time_limit_seconds=clock.left_seconds())
     outcome = _search_in_two_legs(search, settings, preferences, progress)
     if fallback is not None and _served(search.problem, fallback) > _served(search.problem, outcome):
         log.info("the search served fewer visits than the time-ordered plan; using that plan")
@@ -249,10 +249,10 @@ def _search_from_first_plans(
     best, solutions, first_seconds = _descents(search, settings, preferences, report, first_plans, started)
     if best is None:
         return None
-    remaining = settings.time_limit - (time.monotonic() - started)
-    if remaining >= 0.05:
+    remaining_seconds = settings.time_limit_seconds - (time.monotonic() - started)
+    if remaining_seconds >= 0.05:
         seeded = replace(preferences, initial_routes=_visit_order(best.sketches))
-        improved = search.run(replace(settings, time_limit=remaining), seeded, report)
+        improved = search.run(replace(settings, time_limit_seconds=remaining_seconds), seeded, report)
         solutions += improved.solutions
         log.debug("improving the best first plan: objective %d, %s", improved.objective, improved.stopped_by)
         if improved.found and improved.objective <= best.objective:
@@ -288,12 +288,12 @@ def _descents(
     solutions = 0
     first_seconds: float | None = None
     for start, routes in enumerate(first_plans):
-        remaining = settings.time_limit * DESCENT_SHARE - (time.monotonic() - started)
-        if remaining < 0.05 or (best is not None and best.stopped_by == "time_limit"):
+        remaining_seconds = settings.time_limit_seconds * DESCENT_SHARE - (time.monotonic() - started)
+        if remaining_seconds < 0.05 or (best is not None and best.stopped_by == "time_limit"):
             break
         descent_started = time.monotonic()
-        outcome = search.run(replace(settings, metaheuristic="greedy_descent", time_limit=remaining),
-                             replace(preferences, initial_routes=routes), report)
+        descent = replace(settings, metaheuristic="greedy_descent", time_limit_seconds=remaining_seconds)
+        outcome = search.run(descent, replace(preferences, initial_routes=routes), report)
         solutions += outcome.solutions
         log.debug("descent from first plan %d: objective %d, %s", start, outcome.objective, outcome.stopped_by)
         if first_seconds is None and outcome.first_solution_seconds is not None:
@@ -320,17 +320,18 @@ def _search_in_two_legs(
     leg_started = time.monotonic()
     # The first leg keeps going past its share until it has a plan: on a 1000-visit day its
     # first insertion took longer than 30% of 30 s, and the exact model then served 191 of 1000.
-    first = search.run(replace(settings, hand_over_after=settings.time_limit * FIRST_LEG_SHARE, relax_links=True),
-                       preferences, progress)
+    relaxed = replace(settings, hand_over_after_seconds=settings.time_limit_seconds * FIRST_LEG_SHARE,
+                      relax_links=True)
+    first = search.run(relaxed, preferences, progress)
     whole, broken = _made_whole(search.problem, first)
-    remaining = settings.time_limit - (time.monotonic() - leg_started)
+    remaining_seconds = settings.time_limit_seconds - (time.monotonic() - leg_started)
     final = first.stopped_by in ("converged", "solution_limit", "search_completed")
-    if remaining < 0.05 or (first.solutions > 0 and final and not broken):
+    if remaining_seconds < 0.05 or (first.solutions > 0 and final and not broken):
         return whole
     seeded = preferences
     if first.solutions > 0:
         seeded = replace(preferences, initial_routes=_visit_order(whole.sketches))
-    second = search.run(replace(settings, time_limit=remaining), seeded, progress)
+    second = search.run(replace(settings, time_limit_seconds=remaining_seconds), seeded, progress)
     if not second.found or (second.solutions == 0 and first.solutions > 0):
         return whole
     second.solutions += first.solutions
