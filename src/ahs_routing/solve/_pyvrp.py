@@ -13,10 +13,11 @@ from __future__ import annotations
 import importlib.util
 import logging
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
-from ahs_routing.domain.model import Priority, Problem, start_ranges
+from ahs_routing.domain.model import Priority, Problem, Visit, start_ranges
 from ahs_routing.solve.scaling import capacity_units, demand_units
 from ahs_routing.travel import TravelMatrix
 
@@ -73,11 +74,33 @@ def warm_start(
     ))
     # One PyVRP location per depot and per visit, even at the same place; coordinates are
     # unused because every edge is given.
+    locations, depots = _add_depots(model, place_ids)
+    type_staff = _add_vehicle_types(model, problem, depots, overtime_weight)
+    locations += _add_clients(model, problem, visits, penalties)
+    rows = [travel.index(p) for p in place_ids] + [travel.index(problem.place_of_visit(v)) for v in visits]
+    _add_edges(model, travel, locations, rows)
+    stop = MultipleCriteria([MaxRuntime(seconds), NoImprovement(NO_IMPROVEMENT_ITERATIONS)])
+    result = model.solve(stop=stop, seed=seed, display=False)
+    if not result.best.is_feasible():
+        log.info("the PyVRP warm start found no feasible plan in %.1fs", seconds)
+        return None
+    return _routes(result.best, type_staff, visits)
+
+
+def _add_depots(model: Any, place_ids: Sequence[str]) -> tuple[list[Any], dict[str, Any]]:
+    """Add one location and depot per start or end place; return the locations and place id -> depot."""
     locations = []
     depots = {}
     for place_id in place_ids:
         locations.append(model.add_location(x=0, y=0))
         depots[place_id] = model.add_depot(locations[-1], name=place_id)
+    return locations, depots
+
+
+def _add_vehicle_types(
+    model: Any, problem: Problem, depots: Mapping[str, Any], overtime_weight: int
+) -> list[list[str]]:
+    """Add one vehicle type per group of like staff; return each type's staff ids."""
     # Staff with the same depots, shift, overtime, capacity and travel cap form one vehicle type.
     kinds: dict[tuple[str, str, int, int, int, float | None, int | None], list[str]] = {}
     for person in problem.staff:
@@ -99,6 +122,12 @@ def warm_start(
             max_distance=max_travel if max_travel is not None else _UNBOUNDED,
         )
         type_staff.append(members)
+    return type_staff
+
+
+def _add_clients(model: Any, problem: Problem, visits: Sequence[Visit], penalties: Mapping[Priority, int]) -> list[Any]:
+    """Add one optional client per visit, its prize the drop penalty of its priority; return their locations."""
+    locations = []
     for visit in visits:
         ranges = start_ranges(visit)
         early, late = ranges[0] if ranges else (0, _UNBOUNDED)
@@ -113,20 +142,23 @@ def warm_start(
             prize=min(penalties[visit.priority], _UNBOUNDED),
             name=visit.id,
         )
-    rows = [travel.index(p) for p in place_ids] + [travel.index(problem.place_of_visit(v)) for v in visits]
+    return locations
+
+
+def _add_edges(model: Any, travel: TravelMatrix, locations: Sequence[Any], rows: Sequence[int]) -> None:
+    """Add every edge between the locations, travel seconds as both distance and duration."""
     seconds_matrix = travel.seconds_array()[np.ix_(rows, rows)]
     for i, frm in enumerate(locations):
         for j, to in enumerate(locations):
             value = int(seconds_matrix[i, j])
             model.add_edge(frm, to, distance=value, duration=value)
-    stop = MultipleCriteria([MaxRuntime(seconds), NoImprovement(NO_IMPROVEMENT_ITERATIONS)])
-    result = model.solve(stop=stop, seed=seed, display=False)
-    if not result.best.is_feasible():
-        log.info("the PyVRP warm start found no feasible plan in %.1fs", seconds)
-        return None
+
+
+def _routes(solution: Any, type_staff: Sequence[Sequence[str]], visits: Sequence[Visit]) -> dict[str, list[str]]:
+    """Return staff id -> visit ids of a PyVRP solution, each type's routes given to its staff in turn."""
     routes: dict[str, list[str]] = {}
     used = [0] * len(type_staff)
-    for route in result.best.routes():
+    for route in solution.routes():
         kind = route.vehicle_type()
         staff_id = type_staff[kind][used[kind]]
         used[kind] += 1
