@@ -37,7 +37,7 @@ from ahs_routing.io.contract import patient_from_doc, staff_from_doc
 from ahs_routing.io.documents import PatientDoc, StaffDoc, parse_document, parse_part
 from ahs_routing.io.events import events_from_list, visit_from_dict
 from ahs_routing.schedule.timing import retime_route
-from ahs_routing.solve.solver import solve
+from ahs_routing.solve import solve
 from ahs_routing.studies.scenarios import generate_day
 
 POSITIONS = {"a": 10, "b": 20, "c": 30, "d": 15, "e": 25}

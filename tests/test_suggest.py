@@ -8,7 +8,7 @@ from test_replan import five_visits, morning
 
 from ahs_routing import InputError, Priority, SolveOptions, check_plan
 from ahs_routing.intraday.suggest import apply_suggestion, suggest
-from ahs_routing.solve.solver import solve
+from ahs_routing.solve import solve
 from ahs_routing.studies.scenarios import generate_day
 from ahs_routing.times import format_clock
 

@@ -24,7 +24,7 @@ from ahs_routing.domain.model import Problem
 from ahs_routing.domain.plan import Plan, Route
 from ahs_routing.errors import InputError
 from ahs_routing.io.contract import plan_to_dict, read_problem
-from ahs_routing.solve.solver import SolveOptions, solve
+from ahs_routing.solve import SolveOptions, solve
 from ahs_routing.times import format_clock, seconds_to_minutes
 from ahs_routing.travel import TravelMatrix, travel_matrix
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol, TypeAlias
 
 from ahs_routing.errors import InputError, TravelError
-from ahs_routing.solve.solver import SolveOptions
+from ahs_routing.solve import SolveOptions
 from ahs_routing.times import parse_clock
 
 #: What `add_subparsers()` returns; each subcommand module adds its parser to it.

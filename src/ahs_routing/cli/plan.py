@@ -19,7 +19,7 @@ from ahs_routing.cli.common import (
     write_output,
 )
 from ahs_routing.io.contract import dumps, plan_to_dict, read_problem
-from ahs_routing.solve.solver import solve_with_stats
+from ahs_routing.solve import solve_with_stats
 
 #: Solves at least this long show a progress bar when stderr is a terminal.
 LONG_SOLVE_SECONDS = 5.0

@@ -40,7 +40,7 @@ from typing import Any
 
 from ahs_routing.cli.common import EXIT_OK, Subcommands
 from ahs_routing.errors import InputError, ProblemCollector
-from ahs_routing.solve.solver import SolveOptions
+from ahs_routing.solve import SolveOptions
 from ahs_routing.studies.scenarios import SERVICES, Scenario, scenario
 from ahs_routing.studies.study import DEFAULT_STUDY_OPTIONS, CapacityStudy
 
@@ -208,7 +208,7 @@ def _cmd_study(args: argparse.Namespace) -> int:
 def _example_day(study: CapacityStudy, out: Path) -> list[str]:
     """Solve the study's first day at its largest staff count and first travel limit; draw it."""
     from ahs_routing import plotting
-    from ahs_routing.solve.solver import solve
+    from ahs_routing.solve import solve
 
     problem = study.scenario.day(study.day_indices[0], max(study.staff), study.travel_limits[0])
     plan = solve(problem, study.options)

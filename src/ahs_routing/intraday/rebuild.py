@@ -19,7 +19,7 @@ from ahs_routing.domain.plan import Plan, Route, Unassigned, UnassignedReason
 from ahs_routing.errors import InputError
 from ahs_routing.intraday.changes import ChangeKind, StaffNote
 from ahs_routing.intraday.state import DayState, StaffState, match_breaks
-from ahs_routing.schedule.timing import retime_route
+from ahs_routing.schedule.timing import break_start, retime_route
 from ahs_routing.times import MAX_CLOCK_SECONDS, SECONDS_PER_MINUTE, format_clock
 from ahs_routing.travel import TravelMatrix
 
@@ -143,8 +143,7 @@ def _breaks_that_fit(
     problem: Problem, person: Staff, current: StaffState, due: list[Break], travel: TravelMatrix
 ) -> list[Break]:
     """Return the breaks still due that the staff member can take from where they are and still get home."""
-    kept = [b for b in due if min(b.latest_end, person.latest_end) - max(b.earliest_start, current.free_from)
-            >= b.duration]
+    kept = [b for b in due if break_start(current.free_from, b, person.latest_end) is not None]
     while kept:
         trial = _rest_staff(problem, person, current, kept)
         if trial is not None and retime_route(problem, travel, trial, []) is not None:

@@ -42,9 +42,9 @@ from ahs_routing.intraday.rebuild import RestOfDay, merge_copies, rest_of_day, u
 from ahs_routing.intraday.state import DayState, StaffPosition, StaffState, derive_state
 from ahs_routing.intraday.suggest import apply_suggestion, suggest
 from ahs_routing.io.contract import plan_to_dict
-from ahs_routing.schedule.timing import retime_route
+from ahs_routing.schedule.timing import assemble_route, retime_route
+from ahs_routing.solve import SolveHints, SolveOptions, solve
 from ahs_routing.solve.diagnosis import diagnose
-from ahs_routing.solve.solver import SolveHints, SolveOptions, solve
 from ahs_routing.times import SECONDS_PER_MINUTE, format_clock
 from ahs_routing.travel import TravelMatrix, TravelProvider, travel_matrix
 
@@ -341,17 +341,11 @@ def _join(day: Problem, rest: RestOfDay, rest_plan: Plan, state: DayState, trave
             later = _way_home(day, rest, person, current, travel)
         if later is None:
             continue
-        stops = (*current.stops, *later.stops)
         begins = [later.start] + ([current.route_start] if current.route_start is not None else [])
-        routes.append(Route(
-            staff=person.id,
-            start=min(begins),
-            end=later.end,
-            travel=sum(s.travel for s in current.stops) + later.travel,
-            distance_km=travel.path_km(day.route_places(person, (s.visit for s in stops))),
-            stops=stops,
-            breaks=tuple(sorted((*current.breaks, *later.breaks), key=lambda b: b.start)),
-        ))
+        back = later.travel - sum(s.travel for s in later.stops)
+        breaks = [(b.start, b.end) for b in (*current.breaks, *later.breaks)]
+        routes.append(assemble_route(day, travel, person, (*current.stops, *later.stops), breaks, min(begins),
+                                     later.end, back))
     unassigned = {u.visit: u for u in rest_plan.unassigned} | dict(rest.outside)
     return assemble_plan(day, routes, unassigned, list(rest_plan.ineligible_patients), has_km=travel.has_km)
 

@@ -34,7 +34,7 @@ import pandas as pd
 from ahs_routing.domain.model import DEFAULT_MAX_TRAVEL_MINUTES_FROM_BASE, Priority, Problem
 from ahs_routing.domain.plan import Plan, UnassignedReason
 from ahs_routing.errors import InputError
-from ahs_routing.solve.solver import SolveOptions, SolveStats, solve_with_stats
+from ahs_routing.solve import SolveOptions, SolveStats, solve_with_stats
 from ahs_routing.studies.scenarios import Scenario
 from ahs_routing.times import SECONDS_PER_MINUTE
 
