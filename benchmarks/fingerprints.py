@@ -50,7 +50,7 @@ def fingerprint(name: str, problem: Problem, solutions: int, seed: int) -> Row:
     return {
         "day": name,
         "served": plan.kpis.visits_served,
-        "travel": plan.kpis.travel,
+        "travel": plan.kpis.travel_seconds,
         "faults": len(check_plan(problem, plan)),
         "digest": hashlib.sha256(text.encode()).hexdigest()[:16],
         "seconds": round(seconds, 2),

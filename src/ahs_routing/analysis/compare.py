@@ -31,11 +31,11 @@ from ahs_routing.travel import TravelMatrix, travel_matrix
 #: The KPIs shown side by side: attribute of `DayScore`, label, and how to show it.
 KPI_ROWS: tuple[tuple[str, str, str], ...] = (
     ("visits_served", "visits served", "count"),
-    ("travel", "travel (min)", "minutes"),
+    ("travel_seconds", "travel (min)", "minutes"),
     ("distance_km", "distance (km)", "km"),
-    ("overtime", "overtime (min)", "minutes"),
-    ("waiting", "waiting (min)", "minutes"),
-    ("lateness", "late starts (min)", "minutes"),
+    ("overtime_seconds", "overtime (min)", "minutes"),
+    ("waiting_seconds", "waiting (min)", "minutes"),
+    ("lateness_seconds", "late starts (min)", "minutes"),
     ("late_visits", "late visits", "count"),
     ("continuity_rate", "continuity", "rate"),
     ("staff_used", "staff used", "count"),
@@ -204,10 +204,10 @@ class DayRow:
         h, o = comparison.historical.score, comparison.optimised
         return cls(
             name=comparison.name, date=comparison.plan.date.isoformat(), visits=h.visits,
-            served=(h.visits_served, o.visits_served), travel=(h.travel, o.travel),
-            distance_km=(h.distance_km, o.distance_km), overtime=(h.overtime, o.overtime),
-            lateness=(h.lateness, o.lateness), late_visits=(h.late_visits, o.late_visits),
-            waiting=(h.waiting, o.waiting), violations=len(comparison.historical.violations),
+            served=(h.visits_served, o.visits_served), travel=(h.travel_seconds, o.travel_seconds),
+            distance_km=(h.distance_km, o.distance_km), overtime=(h.overtime_seconds, o.overtime_seconds),
+            lateness=(h.lateness_seconds, o.lateness_seconds), late_visits=(h.late_visits, o.late_visits),
+            waiting=(h.waiting_seconds, o.waiting_seconds), violations=len(comparison.historical.violations),
             violation_seconds=sum(v.seconds or 0 for v in comparison.historical.violations),
         )
 

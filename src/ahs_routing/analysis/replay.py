@@ -56,13 +56,13 @@ class DayScore:
 
     visits: int
     visits_served: int
-    travel: int
+    travel_seconds: int
     distance_km: float | None
-    overtime: int
+    overtime_seconds: int
     continuity_rate: float | None
     staff_used: int
-    waiting: int
-    lateness: int
+    waiting_seconds: int
+    lateness_seconds: int
     late_visits: int
 
     def to_dict(self) -> dict[str, Any]:
@@ -70,13 +70,13 @@ class DayScore:
         return {
             "visits": self.visits,
             "visits_served": self.visits_served,
-            "travel_minutes": seconds_to_minutes(self.travel),
+            "travel_minutes": seconds_to_minutes(self.travel_seconds),
             "distance_km": None if self.distance_km is None else round(self.distance_km, 2),
-            "overtime_minutes": seconds_to_minutes(self.overtime),
+            "overtime_minutes": seconds_to_minutes(self.overtime_seconds),
             "continuity_rate": None if self.continuity_rate is None else round(self.continuity_rate, 4),
             "staff_used": self.staff_used,
-            "waiting_minutes": seconds_to_minutes(self.waiting),
-            "late_minutes": seconds_to_minutes(self.lateness),
+            "waiting_minutes": seconds_to_minutes(self.waiting_seconds),
+            "late_minutes": seconds_to_minutes(self.lateness_seconds),
             "late_visits": self.late_visits,
         }
 
@@ -110,13 +110,13 @@ def score_plan(problem: Problem, plan: Plan, travel: TravelMatrix | None = None)
     return DayScore(
         visits=kpis.visits,
         visits_served=kpis.visits_served,
-        travel=kpis.travel,
+        travel_seconds=kpis.travel_seconds,
         distance_km=kpis.distance_km,
-        overtime=kpis.overtime,
+        overtime_seconds=kpis.overtime_seconds,
         continuity_rate=kpis.continuity_rate,
         staff_used=kpis.staff_used,
-        waiting=sum(route_waiting(r) for r in plan.routes),
-        lateness=sum(late.values()),
+        waiting_seconds=sum(route_waiting(r) for r in plan.routes),
+        lateness_seconds=sum(late.values()),
         late_visits=len(late),
     )
 

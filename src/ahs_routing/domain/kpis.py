@@ -41,9 +41,9 @@ def compute_kpis(problem: Problem, routes: Sequence[Route], *, has_km: bool) -> 
     return Kpis(
         visits=len(problem.visits),
         visits_served=len(served_visit_ids(routes) & set(problem.visit_by_id)),
-        travel=sum(r.travel for r in routes),
+        travel_seconds=sum(r.travel for r in routes),
         distance_km=None if any(k is None for k in km) or not has_km else float(sum(k or 0.0 for k in km)),
-        overtime=overtime,
+        overtime_seconds=overtime,
         continuity_rate=continuity_rate(problem, routes),
         staff_used=sum(1 for r in routes if r.stops),
     )

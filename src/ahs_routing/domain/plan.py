@@ -96,19 +96,21 @@ class Kpis:
 
     visits: int
     visits_served: int
-    travel: int
+    travel_seconds: int
     distance_km: float | None
-    overtime: int
+    overtime_seconds: int
     continuity_rate: float | None
     staff_used: int
 
     @property
     def travel_minutes(self) -> int | float:
-        return seconds_to_minutes(self.travel)
+        """Return the travel time in minutes, as the JSON shows it."""
+        return seconds_to_minutes(self.travel_seconds)
 
     @property
     def overtime_minutes(self) -> int | float:
-        return seconds_to_minutes(self.overtime)
+        """Return the overtime in minutes, as the JSON shows it."""
+        return seconds_to_minutes(self.overtime_seconds)
 
 
 @dataclass(frozen=True, slots=True)

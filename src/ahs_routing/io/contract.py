@@ -380,9 +380,9 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "kpis": {
             "visits": kpis.visits,
             "visits_served": kpis.visits_served,
-            "travel_minutes": seconds_to_minutes(kpis.travel),
+            "travel_minutes": seconds_to_minutes(kpis.travel_seconds),
             "distance_km": _km(kpis.distance_km),
-            "overtime_minutes": seconds_to_minutes(kpis.overtime),
+            "overtime_minutes": seconds_to_minutes(kpis.overtime_seconds),
             "continuity_rate": None if kpis.continuity_rate is None else round(kpis.continuity_rate, 4),
             "staff_used": kpis.staff_used,
         },
@@ -435,8 +435,8 @@ def plan_from_dict(data: Any) -> Plan:
         ineligible_patients=tuple(
             IneligiblePatient(p.patient, IneligibleReason(p.reason), p.detail) for p in doc.ineligible_patients
         ),
-        kpis=Kpis(visits=k.visits, visits_served=k.visits_served, travel=seconds(k.travel_minutes),
-                  distance_km=k.distance_km, overtime=seconds(k.overtime_minutes),
+        kpis=Kpis(visits=k.visits, visits_served=k.visits_served, travel_seconds=seconds(k.travel_minutes),
+                  distance_km=k.distance_km, overtime_seconds=seconds(k.overtime_minutes),
                   continuity_rate=k.continuity_rate, staff_used=k.staff_used),
     )
 

@@ -6,10 +6,9 @@ line days of `builders`: a place x km east of the base is x minutes away, |x - y
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
 import pytest
 from builders import day, hm, minutes, nurse, patient, visit
+from planned_days import five_visits, morning
 
 from ahs_routing import (
     After,
@@ -19,15 +18,11 @@ from ahs_routing import (
     Patient,
     Plan,
     Priority,
-    Problem,
     SolveOptions,
-    Unassigned,
-    UnassignedReason,
     check_plan,
     travel_matrix,
 )
 from ahs_routing.domain.events import AddStaff, AddVisit, CancelVisit, SetDuration, StaffUnavailable
-from ahs_routing.domain.kpis import assemble_plan
 from ahs_routing.errors import ProblemCollector
 from ahs_routing.intraday.changes import ChangeKind, StaffNote, change_to_dict, plan_changes
 from ahs_routing.intraday.rebuild import rest_of_day, updated_day
@@ -36,41 +31,10 @@ from ahs_routing.intraday.state import day_state
 from ahs_routing.io.contract import patient_from_doc, staff_from_doc
 from ahs_routing.io.documents import PatientDoc, StaffDoc, parse_document, parse_part
 from ahs_routing.io.events import events_from_list, visit_from_dict
-from ahs_routing.schedule.timing import retime_route
 from ahs_routing.solve import solve
 from ahs_routing.studies.scenarios import generate_day
 
-POSITIONS = {"a": 10, "b": 20, "c": 30, "d": 15, "e": 25}
 QUICK = ReplanOptions(solve=SolveOptions(time_limit=2, seed=1, solution_limit=200))
-
-
-def morning(problem: Problem, orders: Mapping[str, Sequence[str]]) -> Plan:
-    """The plan that serves each staff member's visits in this order at their earliest times."""
-    matrix = travel_matrix(problem)
-    routes = []
-    for staff_id, order in orders.items():
-        route = retime_route(problem, matrix, problem.staff_by_id[staff_id], list(order))
-        assert route is not None, staff_id
-        routes.append(route)
-    routed = {v for order in orders.values() for v in order}
-    left = {v.id: Unassigned(v.id, UnassignedReason.CAPACITY, "") for v in problem.visits if v.id not in routed}
-    plan = assemble_plan(problem, routes, left, [], has_km=matrix.has_km)
-    assert check_plan(problem, plan) == []
-    return plan
-
-
-def five_visits(**nurse_fields: object) -> tuple[Problem, Plan]:
-    """n1: v1 a 08:30, v2 b 09:30 (left a at 09:00), v3 c 10:30 (leaves b at 10:00), home 11:30.
-    n2: v4 d 09:00-09:30, v5 e 10:00 (window to 12:00; arrives 09:40), home 10:55."""
-    problem = day(
-        [nurse("n1", **nurse_fields), nurse("n2", **nurse_fields)],
-        [patient(p) for p in POSITIONS],
-        [visit("v1", "a", 30, [("08:30", "08:30")]), visit("v2", "b", 30, [("09:30", "09:30")]),
-         visit("v3", "c", 30, [("10:30", "10:30")]), visit("v4", "d", 30, [("09:00", "09:00")]),
-         visit("v5", "e", 30, [("10:00", "12:00")])],
-        POSITIONS,
-    )
-    return problem, morning(problem, {"n1": ["v1", "v2", "v3"], "n2": ["v4", "v5"]})
 
 
 def assert_replanned(old: Plan, result: Replan, now: int) -> None:

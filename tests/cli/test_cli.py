@@ -72,7 +72,7 @@ def test_schema_prints_both_documents(capsys: pytest.CaptureFixture[str]) -> Non
 
 def test_console_script_runs() -> None:
     """The installed `ahs-routing` entry point plans the example in a real subprocess."""
-    script = shutil.which("ahs-routing") or str(Path(__file__).resolve().parents[1] / ".venv" / "bin" / "ahs-routing")
+    script = shutil.which("ahs-routing") or str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "ahs-routing")
     result = subprocess.run([script, "plan", EXAMPLE, "--time-limit", "1"], capture_output=True, text=True,
                             timeout=60, check=False)
     assert result.returncode == 0, result.stderr

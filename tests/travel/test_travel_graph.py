@@ -28,7 +28,7 @@ from ahs_routing.travel import (
 )
 from ahs_routing.travel.graph import load_road_graph, parse_maxspeed
 
-OSLO = Path(__file__).resolve().parents[2] / "shared" / "data" / "osm" / "oslo-center.osm.pbf"
+OSLO = Path(__file__).resolve().parents[3] / "shared" / "data" / "osm" / "oslo-center.osm.pbf"
 
 BASE = Location(63.40, 10.40)
 NEAR = Location(63.41, 10.40)

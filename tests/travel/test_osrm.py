@@ -39,7 +39,7 @@ from ahs_routing.travel import (
 )
 from ahs_routing.travel.graph import load_road_graph
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 OSLO = ROOT.parent / "shared" / "data" / "osm" / "oslo-center.osm.pbf"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from builders import day, hm, minutes, nurse, patient, visit
-from test_replan import five_visits, morning
+from planned_days import five_visits, morning
 
 from ahs_routing import InputError, Priority, SolveOptions, check_plan
 from ahs_routing.intraday.suggest import apply_suggestion, suggest

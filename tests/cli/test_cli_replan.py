@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_replan import five_visits
+from planned_days import five_visits
 
 from ahs_routing import plan_to_dict, problem_to_dict, read_plan
 from ahs_routing.cli.main import EXIT_INPUT, EXIT_OK, main

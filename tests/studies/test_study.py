@@ -16,7 +16,7 @@ from ahs_routing.studies import study
 from ahs_routing.studies.scenarios import children_home_hospital
 from ahs_routing.studies.study import DAY_COLUMNS, CapacityStudy, StudyTask, summarise
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 #: Tiny days, searches stopped by solution counts: a task takes about a second.
 OPTIONS = SolveOptions(time_limit=20, seed=0, patience=5, solution_limit=10, warm_start="none")
 SCENARIO = children_home_hospital(4, seed=3)

@@ -25,7 +25,7 @@ def test_one_day_side_by_side() -> None:
     assert check_plan(day.problem, comparison.plan) == [] and comparison.optimised_violations == 0
     rows = {label: (before, after, diff) for label, before, after, diff in comparison.kpis()}
     before, after, diff = rows["travel (min)"]
-    assert before == comparison.historical.score.travel / 60 and diff == after - before  # type: ignore[operator]
+    assert before == comparison.historical.score.travel_seconds / 60 and diff == after - before  # type: ignore[operator]
     assert rows["visits served"][0] == comparison.historical.score.visits_served
     routed = {r.staff for r in day.driven.routes} | {r.staff for r in comparison.plan.routes}
     assert {s.staff for s in comparison.staff} == routed
@@ -90,7 +90,7 @@ def test_the_replay_week_example_runs(capsys: pytest.CaptureFixture[str]) -> Non
     """examples/replay_week.py, shrunk to two small days and 1 s searches, prints both tables and the totals."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("replay_week", Path(__file__).resolve().parents[1] / "examples"
+    spec = importlib.util.spec_from_file_location("replay_week", Path(__file__).resolve().parents[2] / "examples"
                                                   / "replay_week.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -59,5 +59,5 @@ def test_the_visit_log_replays_like_the_plan() -> None:
     for day in WEEK[:3]:
         from_plan, from_log = replay(day.problem, day.driven), replay(day.problem, day.log())
         assert list(day.log().columns) == ["staff", "visit", "patient", "arrival", "start", "end"]
-        for attribute in ("visits_served", "travel", "lateness", "late_visits"):
+        for attribute in ("visits_served", "travel_seconds", "lateness_seconds", "late_visits"):
             assert getattr(from_log.score, attribute) == getattr(from_plan.score, attribute), attribute

@@ -119,7 +119,7 @@ def test_overtime_only_when_a_visit_needs_it() -> None:
                   [visit("v1", "p1", 40, [("15:30", "15:30")])], {"p1": 10})
     plan = solved(problem)
     assert plan.kpis.visits_served == 1
-    assert plan.kpis.overtime == minutes(20)
+    assert plan.kpis.overtime_seconds == minutes(20)
     without = day([nurse("n1", end="16:00")], [patient("p1")], [visit("v1", "p1", 40, [("15:30", "15:30")])],
                   {"p1": 10})
     assert solved(without).kpis.visits_served == 0
