@@ -171,6 +171,21 @@ def test_retime_tail_keeps_the_head_and_times_the_rest() -> None:
     assert Head.at_start(problem, person) == Head("base", hm("08:00"), ())
 
 
+def test_a_head_without_a_start_starts_with_its_first_kept_trip() -> None:
+    """The head keeps v1 (left base 08:00, at a 08:10); v2's window opens at 10:00. Leaving late for v2
+    would start the route at 09:50, after v1: the route must start when the kept trip did, 08:00."""
+    problem = day([nurse("n1")], [patient("a"), patient("b")],
+                  [visit("v1", "a", 30), visit("v2", "b", 30, [("10:00", "11:00")])], {"a": 10, "b": 20})
+    matrix = travel_matrix(problem)
+    person = problem.staff[0]
+    first = retime_route(problem, matrix, person, ["v1"])
+    assert first is not None
+    head = Head("a", first.stops[0].end, (), first.stops, (), None)
+    route = retime_tail(problem, matrix, person, head, [Item.of(problem.visit_by_id["v2"], person)])
+    assert route is not None and route.start == hm("08:00")
+    assert check_plan(problem, _as_plan(problem, [route])) == []
+
+
 def test_assemble_route_starts_and_ends_with_what_comes_first_and_last() -> None:
     """A break 07:50-08:00 at the base before leaving 08:00 starts the day; home at 09:00 ends it."""
     problem = day([nurse("n1", start="07:30")], [patient("a")], [visit("v1", "a", 30)], {"a": 10})

@@ -264,11 +264,9 @@ class Head:
         return Head(problem.start_place(person), person.shift.start, tuple(person.breaks))
 
 
-#: Where a break can go relative to visit i (0-based) of a route.
-_BEFORE_LEAVING = "before leaving"  # before the trip to visit i, at the previous place
-_AT_THE_DOOR = "at the door"  # after the trip to visit i, before it starts
-# Slot k of a route with n visits: 2*i is (_BEFORE_LEAVING, i), 2*i+1 is (_AT_THE_DOOR, i);
-# 2*n is before the trip home and 2*n+1 after it.
+# Where a break can go, as a slot k of a route with n visits: 2*i is before leaving for visit i
+# (at the previous place), 2*i+1 at its door before it starts; 2*n is before the trip home and
+# 2*n+1 after it.
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,8 +364,9 @@ def retime_tail(
         for item, leg, arrival, start in zip(items, legs, timed.arrivals, timed.starts, strict=False)
     ]
     breaks = [*head.breaks, *timed.breaks]
-    if head.stops and head.start is not None:
-        departure = head.start
+    if head.stops:
+        # What the head keeps was driven as it was: the route starts when its first trip did.
+        departure = head.start if head.start is not None else head.stops[0].arrival - head.stops[0].travel
     elif stops:
         first = stops[0]
         departure = leave_late(first.arrival - first.travel, first.start, first.travel, breaks)

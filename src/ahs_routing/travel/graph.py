@@ -42,6 +42,7 @@ from ahs_routing.errors import InputError, TravelError
 from ahs_routing.geo import EARTH_RADIUS_KM, haversine_km
 from ahs_routing.travel.matrix import (
     SNAP_WARNING_M,
+    FloatArray,
     RoadTravel,
     TravelMatrix,
     matrix_from_road_seconds,
@@ -50,7 +51,6 @@ from ahs_routing.travel.matrix import (
 
 logger = logging.getLogger(__name__)
 
-FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 #: Speed (km/h) by OSM `highway` class where a way has no usable `maxspeed`: OSRM's car profile

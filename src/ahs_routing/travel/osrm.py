@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from ahs_routing.domain.model import Location
 from ahs_routing.errors import InputError, TravelError
 from ahs_routing.travel.matrix import (
     SNAP_WARNING_M,
+    FloatArray,
     RoadTravel,
     TravelMatrix,
     matrix_from_road_seconds,
@@ -41,7 +41,6 @@ from ahs_routing.travel.options import travel_option_problems
 
 logger = logging.getLogger(__name__)
 
-FloatArray = npt.NDArray[np.float64]
 
 #: osrm-routed's default `--max-table-size`: sources x destinations may not exceed its square.
 DEFAULT_MAX_TABLE_SIZE = 100
