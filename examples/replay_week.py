@@ -63,10 +63,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(result.table())
     totals = result.totals()
     print(f"\ntotals over {totals['days']} days: visits served {totals['served']['historical']} -> "
-          f"{totals['served']['optimised']}, travel {totals['travel']['historical']} -> "
-          f"{totals['travel']['optimised']} min, overtime {totals['overtime']['historical']} -> "
-          f"{totals['overtime']['optimised']} min, late starts {totals['lateness']['historical']} -> "
-          f"{totals['lateness']['optimised']} min; days where the plan serves fewer: {totals['days_serving_fewer']}")
+          f"{totals['served']['optimised']}, travel {totals['travel_minutes']['historical']} -> "
+          f"{totals['travel_minutes']['optimised']} min, overtime {totals['overtime_minutes']['historical']} -> "
+          f"{totals['overtime_minutes']['optimised']} min, late starts {totals['late_minutes']['historical']} -> "
+          f"{totals['late_minutes']['optimised']} min; days where the plan serves fewer: "
+          f"{totals['days_serving_fewer']}")
     print(f"({time.monotonic() - started:.0f} s, {args.time_limit:g} s search per day)")
 
 

@@ -52,6 +52,7 @@ class ProblemCollector:
         self.problems: list[InputProblem] = []
 
     def add(self, path: str, message: str) -> None:
+        """Record a problem at `path`."""
         self.problems.append(InputProblem(path, message))
 
     @contextmanager
@@ -63,5 +64,6 @@ class ProblemCollector:
             self.problems.extend(error.under(path).problems)
 
     def raise_if_any(self) -> None:
+        """Raise InputError with every recorded problem, if there is any."""
         if self.problems:
             raise InputError(self.problems)

@@ -49,7 +49,7 @@ def test_many_days_in_parallel_give_one_row_each_and_totals(tmp_path: Path) -> N
     assert [r.name for r in result.rows] == ["day-005", "day-006"]
     totals = result.totals()
     assert totals["served"]["historical"] == sum(r.served[0] for r in result.rows)
-    assert totals["travel"]["optimised"] * 60 == sum(r.travel[1] for r in result.rows)
+    assert totals["travel_minutes"]["optimised"] * 60 == sum(r.travel_seconds[1] for r in result.rows)
     assert list(result.to_frame()["day"]) == ["day-005", "day-006"]
     assert result.table().splitlines()[-2].startswith("total")
 

@@ -7,8 +7,9 @@ from builders import day, hm, minutes, nurse, patient, visit
 from ahs_routing import SolveOptions, UnassignedReason, check_plan, solve, travel_matrix
 from ahs_routing.domain.kpis import assemble_plan
 from ahs_routing.domain.plan import Unassigned
+from ahs_routing.schedule.insertion import Budget
 from ahs_routing.schedule.timing import retime_route
-from ahs_routing.solve.fitting import Budget, ways_to_fit
+from ahs_routing.solve.fitting import ways_to_fit
 
 
 def test_overtime_hint_names_the_staff_member_and_the_minutes() -> None:

@@ -25,7 +25,7 @@ from ahs_routing.domain.plan import Plan, Route
 from ahs_routing.errors import InputError
 from ahs_routing.io.contract import plan_to_dict, read_problem
 from ahs_routing.solve import SolveOptions, solve
-from ahs_routing.times import format_clock, seconds_to_minutes
+from ahs_routing.times import SECONDS_PER_MINUTE, format_clock, seconds_to_minutes
 from ahs_routing.travel import TravelMatrix, travel_matrix
 
 #: The KPIs shown side by side: attribute of `DayScore`, label, and how to show it.
@@ -189,12 +189,12 @@ class DayRow:
     date: str
     visits: int
     served: tuple[int, int]
-    travel: tuple[int, int]
+    travel_seconds: tuple[int, int]
     distance_km: tuple[float | None, float | None]
-    overtime: tuple[int, int]
-    lateness: tuple[int, int]
+    overtime_seconds: tuple[int, int]
+    lateness_seconds: tuple[int, int]
     late_visits: tuple[int, int]
-    waiting: tuple[int, int]
+    waiting_seconds: tuple[int, int]
     violations: int
     violation_seconds: int
 
@@ -204,17 +204,20 @@ class DayRow:
         h, o = comparison.historical.score, comparison.optimised
         return cls(
             name=comparison.name, date=comparison.plan.date.isoformat(), visits=h.visits,
-            served=(h.visits_served, o.visits_served), travel=(h.travel_seconds, o.travel_seconds),
-            distance_km=(h.distance_km, o.distance_km), overtime=(h.overtime_seconds, o.overtime_seconds),
-            lateness=(h.lateness_seconds, o.lateness_seconds), late_visits=(h.late_visits, o.late_visits),
-            waiting=(h.waiting_seconds, o.waiting_seconds), violations=len(comparison.historical.violations),
+            served=(h.visits_served, o.visits_served),
+            travel_seconds=(h.travel_seconds, o.travel_seconds), distance_km=(h.distance_km, o.distance_km),
+            overtime_seconds=(h.overtime_seconds, o.overtime_seconds),
+            lateness_seconds=(h.lateness_seconds, o.lateness_seconds), late_visits=(h.late_visits, o.late_visits),
+            waiting_seconds=(h.waiting_seconds, o.waiting_seconds), violations=len(comparison.historical.violations),
             violation_seconds=sum(v.seconds or 0 for v in comparison.historical.violations),
         )
 
 
-#: Columns of the many-day table: the pair attribute of `DayRow` and its heading.
-_PAIRS = (("served", "served"), ("travel", "travel min"), ("overtime", "overtime min"),
-          ("lateness", "late min"), ("waiting", "waiting min"))
+#: Columns of the many-day table: the pair attribute of `DayRow`, its heading, and its name in the totals and
+#: the frame, which show durations in minutes.
+_PAIRS = (("served", "served", "served"), ("travel_seconds", "travel min", "travel_minutes"),
+          ("overtime_seconds", "overtime min", "overtime_minutes"), ("lateness_seconds", "late min", "late_minutes"),
+          ("waiting_seconds", "waiting min", "waiting_minutes"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,12 +230,12 @@ class DaysComparison:
     def totals(self) -> dict[str, Any]:
         """Return the sums over all days (durations in minutes): per KPI as driven, optimised and saved."""
         totals: dict[str, Any] = {"days": len(self.rows), "visits": sum(r.visits for r in self.rows)}
-        for attribute, _ in _PAIRS:
+        for attribute, _, shown in _PAIRS:
             before = sum(getattr(r, attribute)[0] for r in self.rows)
             after = sum(getattr(r, attribute)[1] for r in self.rows)
             if attribute != "served":
                 before, after = seconds_to_minutes(before), seconds_to_minutes(after)
-            totals[attribute] = {"historical": before, "optimised": after, "difference": after - before}
+            totals[shown] = {"historical": before, "optimised": after, "difference": after - before}
         totals["violations"] = sum(r.violations for r in self.rows)
         totals["violation_minutes"] = seconds_to_minutes(sum(r.violation_seconds for r in self.rows))
         totals["days_serving_fewer"] = sum(1 for r in self.rows if r.served[1] < r.served[0])
@@ -243,23 +246,23 @@ class DaysComparison:
         records = []
         for r in self.rows:
             record: dict[str, Any] = {"day": r.name, "date": r.date, "visits": r.visits}
-            for attribute, _ in _PAIRS:
+            for attribute, _, shown in _PAIRS:
                 before, after = getattr(r, attribute)
-                scale = 1 if attribute == "served" else 60
-                record[f"{attribute}_hist"], record[f"{attribute}_opt"] = before / scale, after / scale
+                scale = 1 if attribute == "served" else SECONDS_PER_MINUTE
+                record[f"{shown}_hist"], record[f"{shown}_opt"] = before / scale, after / scale
             record["violations_hist"] = r.violations
-            record["violation_minutes_hist"] = r.violation_seconds / 60
+            record["violation_minutes_hist"] = r.violation_seconds / SECONDS_PER_MINUTE
             records.append(record)
         return pd.DataFrame(records)
 
     def table(self) -> str:
         """Return the many-day table: as driven / optimised / saved per KPI, one line per day and a total line."""
-        head = f"{'day':12} " + " ".join(f"{label:>19}" for _, label in _PAIRS) + f" {'rules broken':>14}"
+        head = f"{'day':12} " + " ".join(f"{label:>19}" for _, label, _ in _PAIRS) + f" {'rules broken':>14}"
         sub = f"{'':12} " + " ".join(f"{'hist':>6}{'opt':>6}{'saved':>7}" for _ in _PAIRS) + f" {'(minutes)':>14}"
         lines = [head, sub]
         for r in self.rows:
             cells = []
-            for attribute, _ in _PAIRS:
+            for attribute, _, _ in _PAIRS:
                 before, after = getattr(r, attribute)
                 if attribute != "served":
                     before, after = seconds_to_minutes(before), seconds_to_minutes(after)
@@ -269,8 +272,8 @@ class DaysComparison:
             lines.append(f"{r.name[:12]:12} " + " ".join(cells) + f" {broken:>14}")
         totals = self.totals()
         cells = []
-        for attribute, _ in _PAIRS:
-            t = totals[attribute]
+        for attribute, _, shown in _PAIRS:
+            t = totals[shown]
             saved = t["difference"] if attribute == "served" else -t["difference"]
             cells.append(f"{t['historical']:>6}{t['optimised']:>6}{saved:>+7}")
         broken = f"{totals['violations']} ({totals['violation_minutes']})"

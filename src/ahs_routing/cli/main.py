@@ -1,4 +1,4 @@
-"""The `ahs-routing` command line: plan, check, schema (and the subcommands other modules add).
+"""The `ahs-routing` command line: plan, check, schema, study, compare, travel, replan, suggest.
 
 Exit codes: 0 a plan was written (even a partial one) / the plan is valid; 1 the checker
 found violations; 2 invalid input (printed without a traceback); 3 a travel provider failed.

@@ -30,19 +30,20 @@ def register(subcommands: Subcommands) -> None:
 def _cmd_travel(args: argparse.Namespace) -> int:
     problem = read_problem(args.problem)
     places = {problem.base.id: problem.base.location, **{p.id: p.location for p in problem.patients}}
-    seconds = travel_from(provider_for(problem.travel), problem.base.id, places)
-    limit = problem.policy.max_travel_minutes_from_base
+    seconds_from_base = travel_from(provider_for(problem.travel), problem.base.id, places)
+    limit_minutes = problem.policy.max_travel_minutes_from_base
     rows: list[dict[str, Any]] = []
     for patient in problem.patients:
-        minutes = seconds[patient.id] / SECONDS_PER_MINUTE
+        minutes = seconds_from_base[patient.id] / SECONDS_PER_MINUTE
         reachable = minutes < UNREACHABLE_MINUTES
         rows.append({"patient": patient.id, "minutes_from_base": minutes if reachable else None,
-                     "within_limit": reachable and (limit is None or minutes <= limit)})
+                     "within_limit": reachable and (limit_minutes is None or minutes <= limit_minutes)})
     if args.json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return EXIT_OK
     width = max([len("patient"), *(len(r["patient"]) for r in rows)])
-    sys.stdout.write(f"{'patient':<{width}}  minutes  within {'no' if limit is None else f'{limit:g}'} min limit\n")
+    shown_limit = "no" if limit_minutes is None else f"{limit_minutes:g}"
+    sys.stdout.write(f"{'patient':<{width}}  minutes  within {shown_limit} min limit\n")
     for row in rows:
         shown = "no road" if row["minutes_from_base"] is None else f"{row['minutes_from_base']:g}"
         sys.stdout.write(f"{row['patient']:<{width}}  {shown:>7}  {'yes' if row['within_limit'] else 'NO'}\n")

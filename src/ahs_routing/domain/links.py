@@ -6,7 +6,7 @@ the repair after the search and re-planning all spread a decision along the same
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 
 from ahs_routing.domain.model import Problem, Visit
 
@@ -48,3 +48,23 @@ def spread_along_links(
                     reached[other] = one
                     changed = True
     return reached
+
+
+def linked_groups(problem: Problem, within: Collection[str]) -> list[list[Visit]]:
+    """Return the visits in `within` grouped by the `after` links among them, groups and members in problem order."""
+    parent = {v.id: v.id for v in problem.visits if v.id in within}
+
+    def root(visit_id: str) -> str:
+        while parent[visit_id] != visit_id:
+            parent[visit_id] = parent[parent[visit_id]]
+            visit_id = parent[visit_id]
+        return visit_id
+
+    for visit in problem.visits:
+        if visit.after is not None and visit.id in parent and visit.after.visit in parent:
+            parent[root(visit.id)] = root(visit.after.visit)
+    members: dict[str, list[Visit]] = {}
+    for visit in problem.visits:
+        if visit.id in parent:
+            members.setdefault(root(visit.id), []).append(visit)
+    return list(members.values())

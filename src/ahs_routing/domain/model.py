@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from ahs_routing.errors import InputError, InputProblem, ProblemCollector
-from ahs_routing.times import format_clock
+from ahs_routing.times import SECONDS_PER_HOUR, format_clock
 
 SCHEMA_VERSION = 1
 DEFAULT_MAX_TRAVEL_MINUTES_FROM_BASE = 60.0
@@ -34,10 +34,12 @@ class Priority(enum.IntEnum):
 
     @property
     def label(self) -> str:
+        """Return the priority as the JSON spells it ('critical', 'high', ...)."""
         return self.name.lower()
 
     @classmethod
     def parse(cls, text: str) -> Priority:
+        """Return the priority named by `text` (any case), or raise InputError."""
         try:
             return cls[text.upper()]
         except KeyError:
@@ -62,7 +64,7 @@ def _require_id(value: str, path: str = "id") -> None:
 
 
 #: Longest duration the model accepts anywhere (a visit, overtime, a gap): two days.
-MAX_DURATION_SECONDS = 48 * 3600
+MAX_DURATION_SECONDS = 48 * SECONDS_PER_HOUR
 #: Largest demand or capacity: far above any real load, small enough for 64-bit arithmetic.
 MAX_LOAD = 1e9
 
@@ -125,6 +127,7 @@ class TimeWindow:
         )
 
     def contains(self, moment: int) -> bool:
+        """Return True when `moment` lies in the window, both ends included."""
         return self.start <= moment <= self.end
 
 
@@ -184,6 +187,7 @@ class Break:
 
     @property
     def latest_start(self) -> int:
+        """Return the last moment the break can start and still end in its window."""
         return self.latest_end - self.duration
 
 
@@ -494,14 +498,17 @@ class Problem:
 
     @cached_property
     def staff_by_id(self) -> Mapping[str, Staff]:
+        """Return the staff by id."""
         return {s.id: s for s in self.staff}
 
     @cached_property
     def patient_by_id(self) -> Mapping[str, Patient]:
+        """Return the patients by id."""
         return {p.id: p for p in self.patients}
 
     @cached_property
     def visit_by_id(self) -> Mapping[str, Visit]:
+        """Return the visits by id."""
         return {v.id: v for v in self.visits}
 
     def patient_of(self, visit: Visit) -> Patient:

@@ -48,6 +48,7 @@ class Stop:
 
     @property
     def waiting(self) -> int:
+        """Return the seconds between arriving and starting."""
         return self.start - self.arrival
 
 
@@ -71,6 +72,7 @@ class Route:
 
     @property
     def visit_ids(self) -> list[str]:
+        """Return the visit ids in the order they are served."""
         return [s.visit for s in self.stops]
 
 

@@ -323,9 +323,9 @@ def _hints(plan: Plan, rest_day: RestOfDay, options: ReplanOptions, travel: Trav
             order.setdefault(route.staff, []).append(visit_id)
     return SolveHints(
         preferred_staff={v: frozenset(s & present) for v, s in staff_of.items() if s & present},
-        preferred_staff_weight=options.move_minutes,
+        preferred_staff_minutes=options.move_minutes,
         target_starts=start_of,
-        target_tolerance=options.shift_seconds,
+        target_tolerance_seconds=options.shift_seconds,
         target_weight=options.shift_weight,
         initial_routes=order,
     )

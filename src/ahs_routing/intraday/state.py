@@ -31,6 +31,7 @@ class StaffState:
 
     @property
     def started(self) -> bool:
+        """Return True once the staff member has done something today (a fixed visit or a break)."""
         return bool(self.stops or self.breaks)
 
 
@@ -43,6 +44,7 @@ class DayState:
 
     @property
     def fixed_visits(self) -> frozenset[str]:
+        """Return the ids of every visit fixed at `now`."""
         return frozenset(s.visit for state in self.staff.values() for s in state.stops)
 
     def of(self, problem: Problem, person: Staff) -> StaffState:
@@ -69,7 +71,8 @@ def day_state(problem: Problem, plan: Plan, now: int) -> DayState:
 def derive_state(
     problem: Problem, plan: Plan, now: int, removed: frozenset[str], unavailable: Mapping[str, int]
 ) -> DayState:
-    """The state after events: `problem` carries the new durations; `removed` visits are cancelled."""
+    """Return the state of the day at `now` after events: `problem` carries the new durations, `removed` visits
+    are cancelled and `unavailable` staff stop at the given moment."""
     routes = {r.staff: r for r in plan.routes if r.staff in problem.staff_by_id}
 
     def blocked(staff_id: str, stop: Stop) -> bool:

@@ -26,6 +26,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ahs_routing.domain.links import linked_groups
 from ahs_routing.domain.model import Break, Problem, Staff, Visit, lateness, start_ranges
 from ahs_routing.schedule.timing import break_start, due_break, earliest_start
 from ahs_routing.travel import TravelMatrix
@@ -134,22 +135,7 @@ def time_ordered_plan(
 
 def _groups(problem: Problem, candidates: Mapping[str, Sequence[str]]) -> list[list[Visit]]:
     """Return the servable visits in groups tied by `after` links, each in link order."""
-    parent = {v.id: v.id for v in problem.visits if v.id in candidates}
-
-    def root(visit_id: str) -> str:
-        while parent[visit_id] != visit_id:
-            parent[visit_id] = parent[parent[visit_id]]
-            visit_id = parent[visit_id]
-        return visit_id
-
-    for visit in problem.visits:
-        if visit.after is not None and visit.id in parent and visit.after.visit in parent:
-            parent[root(visit.id)] = root(visit.after.visit)
-    members: dict[str, list[Visit]] = {}
-    for visit in problem.visits:
-        if visit.id in parent:
-            members.setdefault(root(visit.id), []).append(visit)
-    return [_link_order(group) for group in members.values()]
+    return [_link_order(group) for group in linked_groups(problem, candidates)]
 
 
 def _link_order(group: list[Visit]) -> list[Visit]:

@@ -23,15 +23,14 @@ from dataclasses import dataclass
 from ahs_routing.domain.links import coupled_visits
 from ahs_routing.domain.model import Problem, Staff, TimeWindow, Visit, start_ranges
 from ahs_routing.domain.plan import Plan, Route
-from ahs_routing.schedule.insertion import Budget as Budget  # the solver shares one across calls
-from ahs_routing.schedule.insertion import insertions
+from ahs_routing.schedule.insertion import Budget, insertions
 from ahs_routing.schedule.timing import shift_range
 from ahs_routing.solve.diagnosis import incompatibility
-from ahs_routing.times import format_clock
+from ahs_routing.times import SECONDS_PER_HOUR, SECONDS_PER_MINUTE, format_clock
 from ahs_routing.travel import TravelMatrix
 
 #: How much overtime (seconds) an insertion may ask for before it is not worth mentioning.
-MAX_EXTRA_OVERTIME = 3 * 3600
+MAX_EXTRA_OVERTIME_SECONDS = 3 * SECONDS_PER_HOUR
 #: Route evaluations one call may spend (each re-times one route once).
 DEFAULT_EVALUATIONS = 2000
 
@@ -58,13 +57,14 @@ class Fit:
         """Return a sentence a coordinator understands, e.g. 's2 could take it with 25 min of overtime'."""
         when = format_clock(self.start)
         if self.extra_overtime:
-            minutes = -(-self.extra_overtime // 60)
+            minutes = -(-self.extra_overtime // SECONDS_PER_MINUTE)
             return f"{self.staff} could take it at {when} with {minutes} min more overtime"
         if self.outside_window:
             visit = problem.visit_by_id[self.visit]
             windows = ", ".join(f"{format_clock(w.start)}-{format_clock(w.end)}" for w in visit.windows)
             return f"{self.staff} could take it at {when} if its window ({windows}) were widened to that time"
-        return f"{self.staff} could take it at {when}, adding {-(-self.added_travel // 60)} min of travel"
+        added_minutes = -(-self.added_travel // SECONDS_PER_MINUTE)
+        return f"{self.staff} could take it at {when}, adding {added_minutes} min of travel"
 
 
 def ways_to_fit(
@@ -102,7 +102,7 @@ def ways_to_fit(
             continue
         if not relax:
             continue
-        longer = dataclasses.replace(person, overtime=person.overtime + MAX_EXTRA_OVERTIME)
+        longer = dataclasses.replace(person, overtime=person.overtime + MAX_EXTRA_OVERTIME_SECONDS)
         late = _cheapest(problem, travel, longer, route, visit, held, budget)
         if late is not None and late.route is not None:
             fits.append(dataclasses.replace(late, extra_overtime=max(1, late.route.end - person.latest_end)))

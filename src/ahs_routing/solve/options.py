@@ -102,17 +102,17 @@ class SolveHints:
     """Soft wishes for one solve, on top of the problem's own rules (used by re-planning).
 
     - `preferred_staff`: visit id -> staff ids who should keep it; serving it with anyone
-      else costs `preferred_staff_weight` minutes of travel.
+      else costs `preferred_staff_minutes` of travel.
     - `target_starts`: visit id -> announced start (clock seconds); starting more than
-      `target_tolerance` seconds away from it costs `target_weight` minutes of travel per
+      `target_tolerance_seconds` seconds away from it costs `target_weight` minutes of travel per
       minute beyond.
     - `initial_routes`: staff id -> visit ids in order, a warm start for the search.
     """
 
     preferred_staff: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    preferred_staff_weight: float = 30.0
+    preferred_staff_minutes: float = 30.0
     target_starts: Mapping[str, int] = field(default_factory=dict)
-    target_tolerance: int = 15 * 60
+    target_tolerance_seconds: int = 15 * 60
     target_weight: float = 1.0
     initial_routes: Mapping[str, Sequence[str]] = field(default_factory=dict)
 

@@ -109,12 +109,12 @@ def _preferences(problem: Problem, options: SolveOptions, hints: SolveHints) -> 
             known = problem.patient_of(visit).preferred_staff
             if known:
                 stranger[visit.id] = (frozenset(known), continuity_seconds)
-    moving_seconds = round(hints.preferred_staff_weight * SECONDS_PER_MINUTE)
+    moving_seconds = round(hints.preferred_staff_minutes * SECONDS_PER_MINUTE)
     for visit_id, keepers in hints.preferred_staff.items():
         if visit_id in problem.visit_by_id and keepers:
             stranger[visit_id] = (frozenset(keepers), moving_seconds + stranger.get(visit_id, (frozenset(), 0))[1])
     targets = {
-        visit_id: (moment, hints.target_tolerance, max(1, round(hints.target_weight)))
+        visit_id: (moment, hints.target_tolerance_seconds, max(1, round(hints.target_weight)))
         for visit_id, moment in hints.target_starts.items()
         if visit_id in problem.visit_by_id and hints.target_weight > 0
     }

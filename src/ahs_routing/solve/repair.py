@@ -16,9 +16,10 @@ from ahs_routing.domain.kpis import assemble_plan
 from ahs_routing.domain.links import coupled_visits, spread_along_links
 from ahs_routing.domain.model import Problem
 from ahs_routing.domain.plan import IneligiblePatient, Plan, Route, Unassigned, UnassignedReason
+from ahs_routing.schedule.insertion import Budget
 from ahs_routing.schedule.timing import RouteSketch, realise_route, retime_route
 from ahs_routing.solve.diagnosis import Candidates
-from ahs_routing.solve.fitting import Budget, hint, ways_to_fit
+from ahs_routing.solve.fitting import hint, ways_to_fit
 from ahs_routing.travel import TravelMatrix
 
 log = logging.getLogger(__name__)

@@ -38,7 +38,6 @@ from ahs_routing.studies.scenarios import generate_day
 from ahs_routing.times import SECONDS_PER_MINUTE, format_clock
 from ahs_routing.travel import TravelMatrix, travel_matrix
 
-MINUTE = SECONDS_PER_MINUTE
 #: Overtime a coordinator may count on per nurse (generated days have none).
 DEFAULT_OVERTIME_MINUTES = 30
 #: Share of trips that take longer than the travel model says, and by how many minutes.
@@ -47,7 +46,7 @@ DELAY_MINUTES = (3, 15)
 #: Chance that a nurse who is behind their own estimate skips lunch to catch up.
 DEFAULT_SKIP_BREAK_SHARE = 0.25
 #: How far behind the coordinator's estimate (seconds) counts as "behind".
-BEHIND = 10 * MINUTE
+BEHIND_SECONDS = 10 * SECONDS_PER_MINUTE
 #: Rounds of settling the start of two-person visits between their two nurses.
 TEAM_ROUNDS = 50
 
@@ -102,7 +101,7 @@ def historical_day(
 ) -> HistoricalDay:
     """Return a reproducible generated day with the plan a coordinator made by hand, as it was driven."""
     generated = generate_day(visits, seed, staff=staff, breaks=breaks, teams=teams)
-    team = tuple(replace(s, overtime=overtime_minutes * MINUTE) for s in generated.staff)
+    team = tuple(replace(s, overtime=overtime_minutes * SECONDS_PER_MINUTE) for s in generated.staff)
     problem = generated.replace(staff=team)
     travel = travel_matrix(problem)
     rng = random.Random(f"history-{seed}")
@@ -202,7 +201,7 @@ def _asked_times(problem: Problem, rng: random.Random) -> dict[str, int]:
             asked[visit.id] = min(w.start for w in visit.windows)
         else:
             first, last = min(s.shift.start for s in problem.staff), max(s.shift.end for s in problem.staff)
-            asked[visit.id] = rng.randrange(first, max(first + 1, last - 2 * 3600), 15 * MINUTE)
+            asked[visit.id] = rng.randrange(first, max(first + 1, last - 2 * 3600), 15 * SECONDS_PER_MINUTE)
     return asked
 
 
@@ -223,7 +222,7 @@ def _fit_days(problem: Problem, travel: TravelMatrix, orders: dict[str, list[str
 
 
 def _delay(rng: random.Random, share: float) -> int:
-    return rng.randint(*DELAY_MINUTES) * MINUTE if rng.random() < share else 0
+    return rng.randint(*DELAY_MINUTES) * SECONDS_PER_MINUTE if rng.random() < share else 0
 
 
 # Driving the day -------------------------------------------------------------------------------
@@ -285,7 +284,7 @@ def _one_day(
             # a break whose window opens before that is taken at the base first.
             moment = leave_late(person.shift.start, _not_before(visit, together) - lost, leg)
             _lunch_before(pending, rests, person, moment)
-        behind = bool(planned) and moment > planned.get(visit.id, moment) + BEHIND
+        behind = bool(planned) and moment > planned.get(visit.id, moment) + BEHIND_SECONDS
         moment = _lunch(pending, rests, moment, skip=may_skip and behind)
         arrival = moment + lost + leg
         # Not `timing.earliest_start`: a nurse who is behind starts late rather than not at all.

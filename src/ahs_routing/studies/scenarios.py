@@ -39,9 +39,9 @@ from ahs_routing.domain.model import (
 )
 from ahs_routing.errors import InputError, ProblemCollector
 from ahs_routing.geo import great_circle_km
-from ahs_routing.times import parse_clock
+from ahs_routing.times import SECONDS_PER_HOUR, SECONDS_PER_MINUTE, parse_clock
 
-HOUR, MINUTE = 3600, 60
+HOUR, MINUTE = SECONDS_PER_HOUR, SECONDS_PER_MINUTE
 ST_OLAVS = Location(63.4210, 10.3880)
 
 #: Population centres (lat, lon, share of homes, spread in degrees of latitude).
@@ -125,6 +125,7 @@ class Town:
 
     @property
     def location(self) -> Location:
+        """Return the town centre as a Location."""
         return Location(self.lat, self.lon)
 
 

@@ -72,6 +72,7 @@ class StudyTask:
 
     @property
     def key(self) -> tuple[float | None, int, int]:
+        """Return (travel limit, staff count, day): what identifies the task in the study's tables."""
         return (self.travel_limit, self.staff, self.day)
 
 

@@ -73,6 +73,7 @@ class TravelMatrix:
 
     @property
     def has_km(self) -> bool:
+        """Return True when the provider knows road kilometres."""
         return self._km is not None
 
     def path_km(self, places: Sequence[str]) -> float | None:
