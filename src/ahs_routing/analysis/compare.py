@@ -282,7 +282,7 @@ class DaysComparison:
         return "\n".join(lines)
 
 
-Day = tuple[str, Problem, History]
+NamedHistory = tuple[str, Problem, History]
 """A named historical day: (name, problem, history as a plan, a visit log table, or a file)."""
 
 
@@ -310,7 +310,7 @@ def find_days(directory: str | Path) -> list[tuple[str, Path, Path]]:
     return found
 
 
-def compare_days(days: Iterable[Day] | str | Path, options: SolveOptions | None = None,
+def compare_days(days: Iterable[NamedHistory] | str | Path, options: SolveOptions | None = None,
                  workers: int | None = None) -> DaysComparison:
     """Return the comparison of many days (a list of days, or a directory), solved in parallel on `workers` cores."""
     tasks: Sequence[tuple[str, Problem | Path, History]]

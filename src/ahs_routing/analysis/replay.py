@@ -159,7 +159,7 @@ def replay(problem: Problem, history: History, travel: TravelMatrix | None = Non
     matrix = travel if travel is not None else travel_matrix(problem)
     if isinstance(history, str | Path):
         history = load_history(history)
-    days = _days_from_plan(problem, history) if isinstance(history, Plan) else _days_from_log(problem, history)
+    days = _records_from_plan(problem, history) if isinstance(history, Plan) else _records_from_log(problem, history)
     performed = _as_performed(problem, days)
     routes = [_rebuild(performed, matrix, day) for day in days]
     order = {s.id: i for i, s in enumerate(problem.staff)}
@@ -218,7 +218,7 @@ class _Performed:
 
 
 @dataclass(slots=True)
-class _StaffDay:
+class _StaffRecord:
     staff: str
     visits: list[_Performed] = field(default_factory=list)
     breaks: list[tuple[int, int]] | None = None  # None: not recorded, to be inferred from free time
@@ -226,9 +226,9 @@ class _StaffDay:
     end: int | None = None
 
 
-def _days_from_plan(problem: Problem, plan: Plan) -> list[_StaffDay]:
+def _records_from_plan(problem: Problem, plan: Plan) -> list[_StaffRecord]:
     problems = ProblemCollector()
-    days: dict[str, _StaffDay] = {}
+    days: dict[str, _StaffRecord] = {}
     first_route: dict[str, int] = {}
     for i, route in enumerate(plan.routes):
         if route.staff not in problem.staff_by_id:
@@ -239,7 +239,7 @@ def _days_from_plan(problem: Problem, plan: Plan) -> list[_StaffDay]:
                          f"a second route for {route.staff} (first at routes[{first_route[route.staff]}])")
             continue
         first_route[route.staff] = i
-        day = _StaffDay(route.staff, breaks=sorted((b.start, b.end) for b in route.breaks),
+        day = _StaffRecord(route.staff, breaks=sorted((b.start, b.end) for b in route.breaks),
                         start=route.start, end=route.end)
         for j, stop in enumerate(route.stops):
             day.visits.append(_Performed(f"routes[{i}].stops[{j}]", route.staff, stop.visit, stop.patient,
@@ -250,7 +250,7 @@ def _days_from_plan(problem: Problem, plan: Plan) -> list[_StaffDay]:
     return [d for d in days.values() if d.visits]
 
 
-def _days_from_log(problem: Problem, frame: pd.DataFrame) -> list[_StaffDay]:
+def _records_from_log(problem: Problem, frame: pd.DataFrame) -> list[_StaffRecord]:
     source = frame.attrs.get("source")
     missing = [c for c in LOG_COLUMNS if c not in frame.columns]
     if missing:
@@ -267,9 +267,9 @@ def _days_from_log(problem: Problem, frame: pd.DataFrame) -> list[_StaffDay]:
             records.append(record)
     _check_records(problem, records, problems)
     problems.raise_if_any()
-    days: dict[str, _StaffDay] = {}
+    days: dict[str, _StaffRecord] = {}
     for record in records:
-        days.setdefault(record.staff, _StaffDay(record.staff)).visits.append(record)
+        days.setdefault(record.staff, _StaffRecord(record.staff)).visits.append(record)
     return list(days.values())
 
 
@@ -367,7 +367,7 @@ def _check_records(problem: Problem, records: Sequence[_Performed], problems: Pr
                              f"({before.where}) at {format_clock(before.end)}")
 
 
-def _as_performed(problem: Problem, days: Sequence[_StaffDay]) -> Problem:
+def _as_performed(problem: Problem, days: Sequence[_StaffRecord]) -> Problem:
     """Return the problem with each served visit's duration as it was performed (end - start - parking).
 
     A visit that ran long or short is not a broken rule; its real length is what the rest of
@@ -453,7 +453,7 @@ class _Gap:
         return fitting[0][0], fitting[0][0] + self.leg
 
 
-def _rebuild(problem: Problem, travel: TravelMatrix, day: _StaffDay) -> Route:
+def _rebuild(problem: Problem, travel: TravelMatrix, day: _StaffRecord) -> Route:
     """Return the staff member's day as a route, with the travel model's legs and the breaks taken."""
     person = problem.staff_by_id[day.staff]
     records = sorted(day.visits, key=lambda r: (r.start, r.end))

@@ -1,7 +1,7 @@
 """The plan for a day: routes of stops, breaks, what was not served and why, and KPIs.
 
 A `Plan` names only the problem's own ids; times are seconds after midnight of the plan
-date (see `ahs_routing.times`). `ahs_routing.io.contract` writes it as the contract's JSON.
+date and durations are seconds (see `ahs_routing.times`). `ahs_routing.io.contract` writes it as the contract's JSON.
 """
 
 from __future__ import annotations
