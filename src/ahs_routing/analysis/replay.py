@@ -13,6 +13,7 @@ unknown ids, a visit that ends before it starts, one person on two visits at onc
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import math
@@ -28,7 +29,7 @@ from ahs_routing.check.checker import Violation, check_plan
 from ahs_routing.check.eligibility import ineligible_patients
 from ahs_routing.domain.kpis import compute_kpis, plan_status
 from ahs_routing.domain.model import Problem, Staff, lateness
-from ahs_routing.domain.plan import Plan, Route, Stop, Unassigned, UnassignedReason
+from ahs_routing.domain.plan import Kpis, Plan, Route, Stop, Unassigned, UnassignedReason
 from ahs_routing.errors import InputError, ProblemCollector
 from ahs_routing.io.contract import read_plan
 from ahs_routing.schedule.timing import assemble_route, free_stretches
@@ -51,16 +52,9 @@ HOURS_PER_DAY = 24
 
 
 @dataclass(frozen=True, slots=True)
-class DayScore:
+class DayScore(Kpis):
     """A day's KPIs: the plan format's (`Kpis`) plus waiting and lateness (durations in seconds)."""
 
-    visits: int
-    visits_served: int
-    travel_seconds: int
-    distance_km: float | None
-    overtime_seconds: int
-    continuity_rate: float | None
-    staff_used: int
     waiting_seconds: int
     lateness_seconds: int
     late_visits: int
@@ -70,9 +64,9 @@ class DayScore:
         return {
             "visits": self.visits,
             "visits_served": self.visits_served,
-            "travel_minutes": seconds_to_minutes(self.travel_seconds),
+            "travel_minutes": self.travel_minutes,
             "distance_km": None if self.distance_km is None else round(self.distance_km, 2),
-            "overtime_minutes": seconds_to_minutes(self.overtime_seconds),
+            "overtime_minutes": self.overtime_minutes,
             "continuity_rate": None if self.continuity_rate is None else round(self.continuity_rate, 4),
             "staff_used": self.staff_used,
             "waiting_minutes": seconds_to_minutes(self.waiting_seconds),
@@ -108,13 +102,7 @@ def score_plan(problem: Problem, plan: Plan, travel: TravelMatrix | None = None)
     kpis = compute_kpis(problem, plan.routes, has_km=matrix.has_km)
     late = late_starts(problem, plan.routes)
     return DayScore(
-        visits=kpis.visits,
-        visits_served=kpis.visits_served,
-        travel_seconds=kpis.travel_seconds,
-        distance_km=kpis.distance_km,
-        overtime_seconds=kpis.overtime_seconds,
-        continuity_rate=kpis.continuity_rate,
-        staff_used=kpis.staff_used,
+        **dataclasses.asdict(kpis),
         waiting_seconds=sum(route_waiting(r) for r in plan.routes),
         lateness_seconds=sum(late.values()),
         late_visits=len(late),
