@@ -78,3 +78,15 @@ def test_contract_parts_record_their_faults_and_give_none() -> None:
     assert str(problems.problems[-1]) == "staff[0].shift.end: shift end 08:00 is not after its start 09:00"
     good = parse_document(PatientDoc, {"id": "c", "location": {"lat": 63.4, "lon": 10.4}, "parking_minutes": 2})
     assert patient_from_doc(good, "patients[0]", problems) == Patient("c", Location(63.4, 10.4), parking=120)
+
+
+def test_staff_unavailable_from_a_timestamp_uses_the_problems_timezone() -> None:
+    """11:00Z on 2026-11-23 is 12:00 in Oslo; without a timezone the offset is refused under the event's path."""
+    import datetime as dt
+
+    date = dt.date(2026, 11, 23)
+    item = {"type": "staff_unavailable", "staff": "n1", "from": "2026-11-23T11:00:00Z"}
+    assert events_from_list([item], date, "Europe/Oslo") == [StaffUnavailable("n1", hm("12:00"))]
+    assert events_from_list([{**item, "from": "12:00"}], date, "Europe/Oslo") == [StaffUnavailable("n1", hm("12:00"))]
+    with pytest.raises(InputError, match=r"events\[0\]\.from: .* carries a UTC offset, but the problem has no"):
+        events_from_list([item], date, None)

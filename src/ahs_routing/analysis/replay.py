@@ -31,10 +31,11 @@ from ahs_routing.domain.kpis import compute_kpis, plan_status
 from ahs_routing.domain.model import Problem, Staff, lateness
 from ahs_routing.domain.plan import Kpis, Plan, Route, Stop, Unassigned, UnassignedReason
 from ahs_routing.errors import InputError, ProblemCollector
-from ahs_routing.io.contract import read_plan
+from ahs_routing.io.contract import read_history_plan
+from ahs_routing.io.timestamps import timestamp_seconds
 from ahs_routing.schedule.timing import assemble_route, free_stretches
 from ahs_routing.solve.diagnosis import diagnose
-from ahs_routing.times import SECONDS_PER_HOUR, format_clock, parse_clock, seconds_to_minutes
+from ahs_routing.times import format_clock, seconds_to_minutes
 from ahs_routing.travel import TravelMatrix, travel_matrix
 
 #: Columns every visit log has: who, which visit, for which patient, when it started and ended.
@@ -44,8 +45,6 @@ OPTIONAL_LOG_COLUMNS = ("arrival",)
 
 #: Rules of the checker that say something about the record rather than about the day.
 _RECORD_RULES = frozenset({"consistency", "travel_model"})
-
-HOURS_PER_DAY = 24
 
 
 # The day's score ---------------------------------------------------------------------------
@@ -171,7 +170,7 @@ def load_history(path: str | Path) -> Plan | pd.DataFrame:
     """Return what a history file holds: a plan (`.json`) or a visit log (`.csv`)."""
     suffix = Path(path).suffix.lower()
     if suffix == ".json":
-        return read_plan(path)
+        return read_history_plan(path)
     if suffix == ".csv":
         return read_visit_log(path)
     raise InputError(f"{path}: a history is a plan document (.json) or a visit log (.csv), not {suffix or 'no suffix'}")
@@ -250,7 +249,7 @@ def _records_from_log(problem: Problem, frame: pd.DataFrame) -> list[_StaffRecor
     for i, row in enumerate(frame.to_dict(orient="records")):
         # Rows count from 0, as pandas shows them; a CSV file also gets its line number.
         where = f"visit log row {i}" + (f" (line {i + 2} of {source})" if source else "")
-        record = _log_record(problem.date, where, {str(k): v for k, v in row.items()}, problems)
+        record = _log_record(problem, where, {str(k): v for k, v in row.items()}, problems)
         if record is not None:
             records.append(record)
     _check_records(problem, records, problems)
@@ -261,7 +260,7 @@ def _records_from_log(problem: Problem, frame: pd.DataFrame) -> list[_StaffRecor
     return list(days.values())
 
 
-def _log_record(date: dt.date, where: str, row: Mapping[str, Any], problems: ProblemCollector) -> _Performed | None:
+def _log_record(problem: Problem, where: str, row: Mapping[str, Any], problems: ProblemCollector) -> _Performed | None:
     texts: dict[str, str] = {}
     for column in ("staff", "visit", "patient"):
         value = row.get(column)
@@ -278,7 +277,7 @@ def _log_record(date: dt.date, where: str, row: Mapping[str, Any], problems: Pro
             times[column] = None
             continue
         try:
-            times[column] = log_time(value, date)
+            times[column] = log_time(value, problem.date, problem.timezone)
         except InputError as error:
             problems.add(f"{where}.{column}", str(error))
     if len(texts) < 3 or times.get("start") is None or times.get("end") is None or "arrival" not in times:
@@ -298,24 +297,9 @@ def _blank(value: Any) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
-def log_time(value: Any, date: dt.date) -> int:
-    """Return seconds after midnight of `date` for a log cell: "HH:MM[:SS]", or a date and time that day or the next."""
-    moment: dt.datetime | None = None
-    if isinstance(value, pd.Timestamp):
-        moment = value.to_pydatetime()
-    elif isinstance(value, dt.datetime):
-        moment = value
-    elif isinstance(value, str) and ("-" in value or "T" in value):
-        try:
-            moment = dt.datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise InputError(f"{value!r} is neither HH:MM nor a date and time YYYY-MM-DD HH:MM") from None
-    if moment is None:
-        return parse_clock(str(value).strip())
-    days = (moment.date() - date).days
-    if days not in (0, 1):
-        raise InputError(f"{value!r} is not on the plan date {date.isoformat()} (or the night after)")
-    return (days * HOURS_PER_DAY + moment.hour) * SECONDS_PER_HOUR + moment.minute * 60 + moment.second
+def log_time(value: Any, date: dt.date, timezone: str | None = None) -> int:
+    """Return seconds on the plan date's clock for a log cell (`io.timestamps.timestamp_seconds`'s rules)."""
+    return timestamp_seconds(value, date, timezone)
 
 
 def _check_records(problem: Problem, records: Sequence[_Performed], problems: ProblemCollector) -> None:

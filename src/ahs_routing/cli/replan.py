@@ -52,7 +52,7 @@ def register(subcommands: Subcommands) -> None:
 def _cmd_replan(args: argparse.Namespace) -> int:
     problem = read_problem(args.problem)
     plan = read_plan(args.plan)
-    events = events_from_list(load_json(args.events))
+    events = events_from_list(load_json(args.events), problem.date, problem.timezone)
     now = now_option(args.now)
     assert now is not None  # --now is required
     options = ReplanOptions(solve=solve_options(args), move_minutes=args.move_minutes,

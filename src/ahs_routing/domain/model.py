@@ -12,6 +12,7 @@ import datetime as dt
 import enum
 import itertools
 import math
+import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -407,6 +408,8 @@ class Problem:
     visits: tuple[Visit, ...]
     policy: Policy = Policy()
     travel: TravelModel = TravelModel()
+    #: IANA name of the zone of the date's clock times (docs/HISTORY.md); None: timestamps with offsets are refused.
+    timezone: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("staff", "patients", "visits"):
@@ -414,6 +417,8 @@ class Problem:
             if not isinstance(value, tuple):
                 object.__setattr__(self, name, tuple(value))
         problems = ProblemCollector()
+        if self.timezone is not None and not _is_zone(self.timezone):
+            problems.add("timezone", f"{self.timezone!r} is not an IANA time zone name such as 'Europe/Oslo'")
         self._check_unique(problems)
         staff_ids = {s.id for s in self.staff}
         patient_ids = {p.id for p in self.patients}
@@ -556,6 +561,14 @@ class Problem:
         import dataclasses
 
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _is_zone(name: object) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)  # type: ignore[arg-type]
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        return False
+    return isinstance(name, str)
 
 
 def _place_id(place: Place | None, staff_id: str, which: str, base_id: str) -> str:

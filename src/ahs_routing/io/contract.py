@@ -47,6 +47,8 @@ from ahs_routing.domain.plan import (
 from ahs_routing.errors import InputError, ProblemCollector
 from ahs_routing.io.documents import (
     BreakDoc,
+    HistoryPlanDoc,
+    HistoryRouteDoc,
     LocationDoc,
     PatientDoc,
     PlaceDoc,
@@ -257,6 +259,7 @@ def problem_from_dict(data: Any) -> Problem:
         staff=tuple(s for s in staff if s is not None),
         patients=tuple(p for p in patients if p is not None),
         visits=tuple(v for v in visits if v is not None),
+        timezone=doc.timezone,
     )
 
 
@@ -315,6 +318,7 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "date": problem.date.isoformat(),
+        **({"timezone": problem.timezone} if problem.timezone is not None else {}),
         "base": {"id": problem.base.id, "name": problem.base.name,
                  "location": {"lat": problem.base.location.lat, "lon": problem.base.location.lon}},
         "policy": {"max_travel_minutes_from_base": problem.policy.max_travel_minutes_from_base,
@@ -393,20 +397,27 @@ def _km(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-def plan_from_dict(data: Any) -> Plan:
-    """Return the `Plan` of a contract plan document (times parsed, nothing checked)."""
+def plan_from_dict(data: Any, *, history: bool = False) -> Plan:
+    """Return the `Plan` of a contract plan document (times parsed, nothing checked).
+
+    With `history`, the document is read as a record of a day (replay, compare): its output-only
+    fields (`kpis`, `status`, `unassigned`, `ineligible_patients`, travel minutes and km) may be
+    absent, as in another system's export. The `Plan` then holds what the document states, an
+    absent travel as 0 and absent KPIs as the counts the routes give; `analysis.replay`
+    recomputes all of them from the problem and never reads them.
+    """
     if not isinstance(data, dict):
         raise InputError(f"the plan document must be a JSON object, got {type(data).__name__}")
-    doc = parse_document(PlanDoc, data)
+    doc: PlanDoc | HistoryPlanDoc = parse_document(HistoryPlanDoc if history else PlanDoc, data)
     problems = ProblemCollector()
 
     def clock(path: str, text: str) -> int:
         return _clock(problems, path, text)
 
-    def seconds(minutes: float) -> int:
-        return minutes_to_seconds(minutes)
+    def seconds(minutes: float | None) -> int:
+        return 0 if minutes is None else minutes_to_seconds(minutes)
 
-    def route(i: int, r: RouteDoc) -> Route:
+    def route(i: int, r: RouteDoc | HistoryRouteDoc) -> Route:
         p = f"routes[{i}]"
         stops = tuple(
             Stop(visit=s.visit, patient=s.patient, travel=seconds(s.travel_minutes),
@@ -426,19 +437,39 @@ def plan_from_dict(data: Any) -> Plan:
     date = _build(problems, "date", lambda: _date(doc.date))
     problems.raise_if_any()
     assert date is not None
+    built = tuple(r for r in routes if r is not None)
+    unassigned = tuple(Unassigned(u.visit, UnassignedReason(u.reason), u.detail) for u in doc.unassigned)
     k = doc.kpis
+    kpis = _stated_kpis(built, unassigned) if k is None else Kpis(
+        visits=k.visits, visits_served=k.visits_served, travel_seconds=seconds(k.travel_minutes),
+        distance_km=k.distance_km, overtime_seconds=seconds(k.overtime_minutes),
+        continuity_rate=k.continuity_rate, staff_used=k.staff_used)
+    status = doc.status or (PlanStatus.PARTIAL if unassigned else PlanStatus.COMPLETE)
     return Plan(
         date=date,
-        status=PlanStatus(doc.status),
-        routes=tuple(r for r in routes if r is not None),
-        unassigned=tuple(Unassigned(u.visit, UnassignedReason(u.reason), u.detail) for u in doc.unassigned),
+        status=PlanStatus(status),
+        routes=built,
+        unassigned=unassigned,
         ineligible_patients=tuple(
             IneligiblePatient(p.patient, IneligibleReason(p.reason), p.detail) for p in doc.ineligible_patients
         ),
-        kpis=Kpis(visits=k.visits, visits_served=k.visits_served, travel_seconds=seconds(k.travel_minutes),
-                  distance_km=k.distance_km, overtime_seconds=seconds(k.overtime_minutes),
-                  continuity_rate=k.continuity_rate, staff_used=k.staff_used),
+        kpis=kpis,
     )
+
+
+def _stated_kpis(routes: tuple[Route, ...], unassigned: tuple[Unassigned, ...]) -> Kpis:
+    """Return the KPIs a history's routes state by themselves (no problem, no travel model at hand)."""
+    served = {s.visit for r in routes for s in r.stops}
+    km = [r.distance_km for r in routes]
+    return Kpis(visits=len(served | {u.visit for u in unassigned}), visits_served=len(served),
+                travel_seconds=sum(r.travel for r in routes),
+                distance_km=None if not km or any(k is None for k in km) else float(sum(k or 0.0 for k in km)),
+                overtime_seconds=0, continuity_rate=None, staff_used=sum(1 for r in routes if r.stops))
+
+
+def read_history_plan(path: str | Path) -> Plan:
+    """Return the `Plan` of a plan document read as a history: output-only fields may be absent."""
+    return plan_from_dict(load_json(path), history=True)
 
 
 def read_plan(path: str | Path) -> Plan:

@@ -135,6 +135,9 @@ class ProblemDoc(_Doc):
     base: BaseDoc
     policy: PolicyDoc = PolicyDoc()
     travel: TravelDoc = TravelDoc()
+    timezone: str | None = Field(default=None, examples=["Europe/Oslo"],
+                                 description="IANA zone of the date's clock times; timestamps with an offset "
+                                 "are converted to it, and refused without it")
     staff: list[StaffDoc]
     patients: list[PatientDoc]
     visits: list[VisitDoc]
@@ -148,6 +151,7 @@ class ProblemHeaderDoc(_Doc):
     base: BaseDoc
     policy: PolicyDoc = PolicyDoc()
     travel: TravelDoc = TravelDoc()
+    timezone: str | None = None
     staff: list[Any]
     patients: list[Any]
     visits: list[Any]
@@ -233,6 +237,29 @@ class PlanDoc(_Doc):
     kpis: KpisDoc
     changes: list[ChangeDoc] = Field(default=[], description="extension: written by `ahs-routing replan` only; "
                                      "what changed against the plan it re-planned (docs/REPLAN.md)")
+
+
+class HistoryStopDoc(StopDoc):
+    """A stop as another system records it: its travel is output-only, recomputed on replay."""
+
+    travel_minutes: float | None = None  # type: ignore[assignment]
+
+
+class HistoryRouteDoc(RouteDoc):
+    """A route as driven: travel and distance are output-only, recomputed on replay."""
+
+    travel_minutes: float | None = None  # type: ignore[assignment]
+    stops: list[HistoryStopDoc]  # type: ignore[assignment]
+
+
+class HistoryPlanDoc(PlanDoc):
+    """A plan document read as a history (replay, compare): output-only fields may be absent (CONTRACT.md)."""
+
+    status: Literal["complete", "partial"] | None = None  # type: ignore[assignment]
+    routes: list[HistoryRouteDoc]  # type: ignore[assignment]
+    unassigned: list[UnassignedDoc] = []
+    ineligible_patients: list[IneligibleDoc] = []
+    kpis: KpisDoc | None = None  # type: ignore[assignment]
 
 
 # Validation --------------------------------------------------------------------------------

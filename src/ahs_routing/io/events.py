@@ -8,6 +8,7 @@ parsers; every fault is reported at once under the event's path
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -17,6 +18,7 @@ from ahs_routing.domain.model import MAX_DURATION_SECONDS, Visit
 from ahs_routing.errors import InputError, ProblemCollector
 from ahs_routing.io.contract import patient_from_doc, staff_from_doc, visit_from_doc
 from ahs_routing.io.documents import PatientDoc, StaffDoc, VisitDoc, parse_part
+from ahs_routing.io.timestamps import timestamp_seconds
 from ahs_routing.times import SECONDS_PER_MINUTE, minutes_to_seconds, parse_clock
 
 D = TypeVar("D")
@@ -26,14 +28,18 @@ R = TypeVar("R")
 _MAX_DURATION_MINUTES = MAX_DURATION_SECONDS // SECONDS_PER_MINUTE
 
 
-def events_from_list(data: Any) -> list[Event]:
-    """Return the events of an EVENTS.json list; an `InputError` names each bad event's index and field."""
+def events_from_list(data: Any, date: dt.date | None = None, timezone: str | None = None) -> list[Event]:
+    """Return the events of an EVENTS.json list; an `InputError` names each bad event's index and field.
+
+    A `staff_unavailable` event's `from` is "HH:MM"; given the problem's `date` (and `timezone`),
+    also a date and time, with or without an offset (`io.timestamps` converts it).
+    """
     if not isinstance(data, list):
         raise InputError(f"the events document must be a JSON list, got {type(data).__name__}")
     problems = ProblemCollector()
     events: list[Event] = []
     for i, item in enumerate(data):
-        event = _event_from_dict(item, f"events[{i}]", problems)
+        event = _event_from_dict(item, f"events[{i}]", problems, date, timezone)
         if event is not None:
             events.append(event)
     problems.raise_if_any()
@@ -49,7 +55,8 @@ def visit_from_dict(data: Any, path: str = "visit") -> Visit:
     return visit
 
 
-def _event_from_dict(item: Any, path: str, problems: ProblemCollector) -> Event | None:
+def _event_from_dict(item: Any, path: str, problems: ProblemCollector,
+                     date: dt.date | None, timezone: str | None) -> Event | None:
     if not isinstance(item, dict):
         problems.add(path, f"an event must be a JSON object, got {type(item).__name__}")
         return None
@@ -65,6 +72,8 @@ def _event_from_dict(item: Any, path: str, problems: ProblemCollector) -> Event 
         problems.add(f"{path}.{key}", f"unknown key for a {kind} event")
     if len(problems.problems) > found:
         return None
+    if kind == "staff_unavailable" and date is not None:
+        return _staff_unavailable(item, path, problems, lambda value: timestamp_seconds(value, date, timezone))
     return read(item, path, problems)
 
 
@@ -93,9 +102,10 @@ def _set_duration(item: Mapping[str, Any], path: str, problems: ProblemCollector
     return None if visit_id is None else SetDuration(visit_id, minutes_to_seconds(minutes))
 
 
-def _staff_unavailable(item: Mapping[str, Any], path: str, problems: ProblemCollector) -> StaffUnavailable | None:
+def _staff_unavailable(item: Mapping[str, Any], path: str, problems: ProblemCollector,
+                       moment_of: Callable[[Any], int] = parse_clock) -> StaffUnavailable | None:
     staff_id = _id(problems, f"{path}.staff", item["staff"])
-    moment = _moment(problems, f"{path}.from", item["from"])
+    moment = _moment(problems, f"{path}.from", item["from"], moment_of)
     return None if staff_id is None or moment is None else StaffUnavailable(staff_id, moment)
 
 
@@ -133,7 +143,7 @@ def _id(problems: ProblemCollector, path: str, value: Any) -> str | None:
     return None
 
 
-def _moment(problems: ProblemCollector, path: str, value: Any) -> int | None:
+def _moment(problems: ProblemCollector, path: str, value: Any, moment_of: Callable[[Any], int]) -> int | None:
     with problems.at(path):
-        return parse_clock(value)
+        return moment_of(value)
     return None
