@@ -311,13 +311,20 @@ def find_days(directory: str | Path) -> list[tuple[str, Path, Path]]:
 
 
 def compare_days(days: Iterable[NamedHistory] | str | Path, options: SolveOptions | None = None,
-                 workers: int | None = None) -> DaysComparison:
-    """Return the comparison of many days (a list of days, or a directory), solved in parallel on `workers` cores."""
+                 workers: int | None = None, executor: concurrent.futures.Executor | None = None) -> DaysComparison:
+    """Return the comparison of many days (a list of days, or a directory), solved in parallel.
+
+    `executor`: any `concurrent.futures.Executor` (a Dask cluster's `client.get_executor()`, a thread
+    pool, ...), left open; without one, a local process pool of `workers` processes (default: the cores).
+    """
     tasks: Sequence[tuple[str, Problem | Path, History]]
     tasks = find_days(days) if isinstance(days, str | Path) else list(days)
     options = options or SolveOptions()
     count = min(len(tasks), workers or os.cpu_count() or 1)
-    if count <= 1:
+    if executor is not None:
+        futures = [executor.submit(_compare_task, name, problem, history, options) for name, problem, history in tasks]
+        comparisons = [f.result() for f in futures]
+    elif count <= 1:
         comparisons = [_compare_task(name, problem, history, options) for name, problem, history in tasks]
     else:
         # Forked workers inherit the imported library; spawning would re-run a calling script.
