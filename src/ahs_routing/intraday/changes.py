@@ -7,8 +7,9 @@ overtime. The plan document's `changes` list is `change_to_dict` of each (docs/R
 
 from __future__ import annotations
 
+import dataclasses
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,9 +64,12 @@ class StaffNote:
 
 def plan_changes(
     before: Plan, day: Problem, after: Plan, cancelled: frozenset[str], notes: Sequence[StaffNote],
-    tolerance_seconds: int,
+    tolerance_seconds: int, causes: Mapping[str, str] | None = None,
 ) -> list[Change]:
-    """Return what changed between the plans, in the order a coordinator would phone: by time."""
+    """Return what changed between the plans, in the order a coordinator would phone: by time.
+
+    `causes` gives, per visit, why it had to change (e.g. its staff member went home); it leads the detail.
+    """
     served_before, served_after = _served(before), _served(after)
     reasons = {u.visit: u for u in after.unassigned}
     was_unassigned = {u.visit for u in before.unassigned}
@@ -76,6 +80,8 @@ def plan_changes(
     for visit in day.visits:
         change = _visit_change(visit.id, served_before.get(visit.id), served_after.get(visit.id),
                                reasons.get(visit.id), visit.id in was_unassigned, tolerance_seconds)
+        if change is not None and causes and visit.id in causes:
+            change = dataclasses.replace(change, detail=f"{causes[visit.id]}; {change.detail}")
         if change is not None:
             changes.append(change)
     changes += [Change(n.kind, None, (n.staff,), (n.staff,), detail=n.detail) for n in notes

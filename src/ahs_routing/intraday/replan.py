@@ -126,11 +126,30 @@ def replan(
     faults = check_plan(day, new_plan, matrix)
     if faults:  # the halves are each checked; a fault here is a bug in joining them
         raise RuntimeError("re-planned day failed the plan checker: " + "; ".join(str(f) for f in faults[:5]))
-    changes = plan_changes(plan, day, new_plan, applied.removed, notes, options.shift_seconds)
+    causes = _gone_home(applied.problem, plan, state, applied.unavailable, now)
+    changes = plan_changes(plan, day, new_plan, applied.removed, notes, options.shift_seconds, causes)
     seconds = time.monotonic() - started
     log.info("re-planned %d visits at %s in %.2fs: %d changes", len(day.visits), format_clock(now), seconds,
              len(changes))
     return Replan(day, new_plan, tuple(changes), state.fixed_visits, seconds)
+
+
+def _gone_home(
+    problem: Problem, plan: Plan, state: DayState, unavailable: Mapping[str, int], now: int
+) -> dict[str, str]:
+    """Return, per visit taken from a staff member who became unavailable, the sentence saying why."""
+    causes: dict[str, str] = {}
+    for staff_id, cut in unavailable.items():
+        route = plan.route_of(staff_id)
+        for stop in route.stops if route is not None else ():
+            if stop.visit in state.fixed_visits or stop.visit not in problem.visit_by_id:
+                continue
+            causes[stop.visit] = f"{staff_id} unavailable from {format_clock(cut)}"
+            if stop.start < cut:
+                end = stop.start + problem.service_seconds(problem.visit_by_id[stop.visit])
+                causes[stop.visit] += (f"; the visit {format_clock(stop.start)}-{format_clock(end)} had not "
+                                       f"started at {format_clock(now)}")
+    return causes
 
 
 def replan_to_dict(result: Replan) -> dict[str, Any]:

@@ -72,11 +72,12 @@ def derive_state(
     problem: Problem, plan: Plan, now: int, removed: frozenset[str], unavailable: Mapping[str, int]
 ) -> DayState:
     """Return the state of the day at `now` after events: `problem` carries the new durations, `removed` visits
-    are cancelled and `unavailable` staff stop at the given moment."""
+    are cancelled and `unavailable` staff stop at the given moment (`leaves_with_staff` says which visits stay)."""
     routes = {r.staff: r for r in plan.routes if r.staff in problem.staff_by_id}
 
     def blocked(staff_id: str, stop: Stop) -> bool:
-        return stop.visit in removed or stop.start >= unavailable.get(staff_id, stop.start + 1)
+        cut = unavailable.get(staff_id)
+        return stop.visit in removed or (cut is not None and not stays_with_staff(problem, stop, now, cut))
 
     prefixes = {s: fixed_prefix(problem, r, now, 0, lambda st, s=s: blocked(s, st)) for s, r in routes.items()}
     prefixes = _close_teams(problem, routes, prefixes, now, blocked)
@@ -96,6 +97,14 @@ def derive_state(
         states[staff_id] = StaffState(staff_id, tuple(stops), taken, place, free_from,
                                       min(begins) if begins else None)
     return DayState(now, states)
+
+
+def stays_with_staff(problem: Problem, stop: Stop, now: int, cut: int) -> bool:
+    """Return True when a planned visit stays with a staff member unavailable from `cut` (docs/REPLAN.md):
+    it starts before `cut`, and either is under way at `now` (it may run past `cut`) or ends by `cut`."""
+    if stop.start >= cut:
+        return False
+    return stop.start < now or stop.start + problem.service_seconds(problem.visit_by_id[stop.visit]) <= cut
 
 
 def fixed_prefix(problem: Problem, route: Route, now: int, through: int, blocked: Any) -> list[Stop]:
