@@ -377,10 +377,10 @@ _HOPELESS = frozenset({UnassignedReason.PATIENT_INELIGIBLE, UnassignedReason.NO_
 def _insert_left_out(day: Problem, plan: Plan, now: int, travel: TravelMatrix) -> Plan:
     """Return the plan with left-out one-person visits inserted where they fit, most important first.
 
-    The search sees the rest of the day through the diagnosis, which lets a break go only
-    before leaving or after getting back; from a position in the middle of the day that rules
-    out visits an insertion with the break at a door serves (measured: 1-2 visits dropped on 4
-    of 10 generated days). Each insertion is exact and checked (`ahs_routing.intraday.suggest`).
+    Measured when the diagnosis still let a break go only before leaving or after getting back:
+    1-2 visits dropped on 4 of 10 generated days without this step. The diagnosis now knows
+    breaks at a patient's place; the step stays for whatever the search itself leaves out.
+    Each insertion is exact and checked (`ahs_routing.intraday.suggest`).
     """
     linked = after_linked(day)
     order = {v.id: i for i, v in enumerate(day.visits)}

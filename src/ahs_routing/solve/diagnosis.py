@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from ahs_routing.domain.links import spread_along_links
 from ahs_routing.domain.model import Problem, Staff, Visit, start_ranges
 from ahs_routing.domain.plan import Unassigned, UnassignedReason
+from ahs_routing.schedule.timing import Item, best_timing
 from ahs_routing.times import SECONDS_PER_MINUTE, format_clock
 from ahs_routing.travel import TravelMatrix
 
@@ -71,6 +72,11 @@ def reach_problem(problem: Problem, travel: TravelMatrix, visit: Visit, person: 
         if _breaks_leave_room(person, low, high, there_seconds, service_seconds + back_seconds):
             return None
     if fits_without_breaks:
+        # Breaks may also be taken at the patient's place, before the visit or after it: the
+        # route-timing engine tries every slot (rarely reached, so the quick test above stays first).
+        alone = [Item.of(visit, person)]
+        if best_timing(problem, person, person.shift.start, alone, [there_seconds, back_seconds], person.breaks):
+            return None
         return f"{person.id}'s breaks leave no room to travel there, do it and get back"
     if earliest > ranges[-1][1]:
         return (f"{person.id} can be there at {format_clock(earliest)} at the earliest, "
@@ -80,7 +86,8 @@ def reach_problem(problem: Problem, travel: TravelMatrix, visit: Visit, person: 
 
 
 def _breaks_leave_room(person: Staff, low: int, high: int, there: int, after: int) -> bool:
-    """True when some start in [low, high] lets every break fit before leaving or after getting back.
+    """True when some start in [low, high] lets every break fit before leaving or after getting back
+    (the quick test; `reach_problem` then asks the timing engine about breaks at the patient's place).
 
     Alone on a route, the staff member is busy from `start - there` to `start + after`; each
     break needs its length outside that stretch, inside its own limits and the shift. For one
