@@ -386,7 +386,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             "continuity_rate": None if kpis.continuity_rate is None else round(kpis.continuity_rate, 4),
             "staff_used": kpis.staff_used,
         },
-    }
+    } | ({"meta": dict(plan.meta)} if plan.meta else {})
 
 
 def _km(value: float | None) -> float | None:
@@ -438,6 +438,7 @@ def plan_from_dict(data: Any) -> Plan:
         kpis=Kpis(visits=k.visits, visits_served=k.visits_served, travel_seconds=seconds(k.travel_minutes),
                   distance_km=k.distance_km, overtime_seconds=seconds(k.overtime_minutes),
                   continuity_rate=k.continuity_rate, staff_used=k.staff_used),
+        meta=doc.meta,
     )
 
 
