@@ -1,4 +1,4 @@
-"""The `ahs-routing` command line: plan, check, schema, study, compare, travel, replan, suggest.
+"""The `ahs-routing` command line: plan, check, schema, study, compare, travel, replan, suggest, serve, export.
 
 Exit codes: 0 a plan was written (even a partial one) / the plan is valid; 1 the checker
 found violations; 2 invalid input (printed without a traceback); 3 a travel provider failed;
@@ -15,7 +15,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from ahs_routing.cli import check, compare, plan, replan, schema, study, suggest, travel
+from ahs_routing.cli import check, compare, export, plan, replan, schema, serve, study, suggest, travel
 from ahs_routing.cli.common import (
     EXIT_INPUT,
     EXIT_MISSING_DEPENDENCY,
@@ -32,7 +32,8 @@ __all__ = ["EXIT_INPUT", "EXIT_MISSING_DEPENDENCY", "EXIT_OK", "EXIT_TRAVEL", "E
            "build_parser", "main"]
 
 #: The subcommand modules, each with `register(subcommands)`.
-SUBCOMMANDS: tuple[Subcommand, ...] = (plan, check, schema, study, compare, travel, replan, suggest)
+SUBCOMMANDS: tuple[Subcommand, ...] = (plan, check, schema, study, compare, travel, replan, suggest, export,
+                                       serve)
 
 
 def build_parser() -> argparse.ArgumentParser:
