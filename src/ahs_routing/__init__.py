@@ -62,8 +62,9 @@ from ahs_routing.travel import (
     TravelProvider,
     travel_matrix,
 )
+from ahs_routing.version import library_version
 
-__version__ = "0.1.0"
+__version__ = library_version()
 
 __all__ = [
     "After",

@@ -83,7 +83,8 @@ def test_every_subcommand_module_registers_its_parser_with_a_handler() -> None:
     """One module per subcommand, named after it, registered in the order `--help` lists them."""
     parser = build_parser()
     chosen = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    assert list(chosen.choices) == ["plan", "check", "schema", "study", "compare", "travel", "replan", "suggest"]
+    assert list(chosen.choices) == ["plan", "check", "schema", "study", "compare", "travel", "replan", "suggest",
+                                   "export", "serve"]
     assert [getattr(m, "__name__", "").rsplit(".", 1)[-1] for m in SUBCOMMANDS] == list(chosen.choices)
     for name, subparser in chosen.choices.items():
         assert callable(subparser.get_default("func")), name

@@ -1,4 +1,4 @@
-"""What every subcommand shares: exit codes, the solve arguments, writing output and printing errors.
+"""What every subcommand shares: exit codes, the solve arguments, optional dependencies, output and errors.
 
 Each subcommand module (`plan`, `check`, ...) exposes `register(subcommands)`, which adds its
 parser and sets `func` (args -> exit code) on it; `cli.main` registers them and runs `func`
@@ -8,6 +8,7 @@ through `run_command`.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +29,28 @@ EXIT_VIOLATIONS = 1
 EXIT_INPUT = 2
 #: A travel provider failed.
 EXIT_TRAVEL = 3
+#: An optional dependency the command needs is not installed; reported before any work, with the
+#: install command (e.g. `--map` without the `plots` extra).
+EXIT_MISSING_DEPENDENCY = 4
+
+
+class MissingDependency(Exception):
+    """An optional dependency is missing; the message names it, what needs it and how to install it."""
+
+
+def require(extra: str, purpose: str, *modules: str) -> None:
+    """Raise `MissingDependency` unless every one of `modules` can be imported (they come with `extra`)."""
+    missing = [name for name in modules if not _importable(name)]
+    if missing:
+        raise MissingDependency(f"{purpose} needs {', '.join(missing)}, which is not installed: "
+                                f"pip install 'ahs_routing[{extra}]'")
+
+
+def _importable(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
 
 #: A subcommand's handler: parsed arguments -> exit code.
 Handler = Callable[[argparse.Namespace], int]
@@ -81,3 +104,6 @@ def run_command(handler: Handler, args: argparse.Namespace) -> int:
     except TravelError as error:
         sys.stderr.write(f"travel provider failed: {error}\n")
         return EXIT_TRAVEL
+    except MissingDependency as error:
+        sys.stderr.write(f"missing dependency: {error}\n")
+        return EXIT_MISSING_DEPENDENCY

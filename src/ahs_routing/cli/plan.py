@@ -11,10 +11,10 @@ import sys
 from collections.abc import Callable
 
 from ahs_routing.cli.common import (
-    EXIT_INPUT,
     EXIT_OK,
     Subcommands,
     add_solve_arguments,
+    require,
     solve_options,
     write_output,
 )
@@ -40,6 +40,9 @@ def register(subcommands: Subcommands) -> None:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
+    if args.map or args.gantt:
+        # Before the solve: a missing extra must not cost the caller the whole time limit first.
+        require("plots", "--map/--gantt", "matplotlib", "folium")
     problem = read_problem(args.problem)
     # A bar on long solves in a terminal; never in pipelines or logs unless asked for.
     show = args.progress or (sys.stderr.isatty() and args.time_limit >= LONG_SOLVE_SECONDS)
@@ -54,16 +57,12 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     sys.stderr.write(f"  solved in {stats.seconds:.1f}s (first plan after {first}; {stats.solutions} solutions, "
                      f"stopped by {stats.stopped_by.replace('_', ' ')})\n")
     if args.map or args.gantt:
-        try:
-            from ahs_routing import plotting
+        from ahs_routing import plotting
 
-            if args.map:
-                plotting.save_route_map(problem, plan, args.map)
-            if args.gantt:
-                plotting.save_gantt_chart(problem, plan, args.gantt)
-        except ImportError as error:
-            sys.stderr.write(f"{error}\n")
-            return EXIT_INPUT
+        if args.map:
+            plotting.save_route_map(problem, plan, args.map)
+        if args.gantt:
+            plotting.save_gantt_chart(problem, plan, args.gantt)
     return EXIT_OK
 
 

@@ -38,7 +38,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ahs_routing.cli.common import EXIT_OK, Subcommands
+from ahs_routing.cli.common import EXIT_OK, Subcommands, require
 from ahs_routing.errors import InputError, ProblemCollector
 from ahs_routing.solve import SolveOptions
 from ahs_routing.studies.scenarios import SERVICES, Scenario, scenario
@@ -166,6 +166,10 @@ def _limits(value: object) -> list[float | None]:
 
 
 def _cmd_study(args: argparse.Namespace) -> int:
+    # Before any day is solved: the tables are written as Parquet, the bar is tqdm's.
+    require("study", "study", "pyarrow", *(() if args.no_progress else ("tqdm",)))
+    if args.dask:
+        require("study", "--dask", "distributed")
     chosen, arguments = read_config(args.config)
     if args.workers is not None:
         arguments["max_workers"] = args.workers

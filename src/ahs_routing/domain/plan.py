@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from ahs_routing.times import format_clock, seconds_to_minutes
 
@@ -115,9 +116,44 @@ class Kpis:
         return seconds_to_minutes(self.overtime_seconds)
 
 
+class Meta(Mapping[str, Any]):
+    """A read-only mapping of JSON values (a plan's provenance); unlike a mappingproxy it pickles."""
+
+    __slots__ = ("_items",)
+    _items: dict[str, Any]
+
+    def __init__(self, items: Mapping[str, Any] | None = None) -> None:
+        # A copy: the caller's dict can change without changing the plan.
+        object.__setattr__(self, "_items", dict(items or {}))
+
+    def __getitem__(self, key: str) -> Any:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("a plan's meta is read-only")
+
+    def __reduce__(self) -> tuple[type[Meta], tuple[dict[str, Any]]]:
+        return Meta, (self._items,)
+
+    def __repr__(self) -> str:
+        return f"Meta({self._items!r})"
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """The answer for one planning day."""
+    """The answer for one planning day.
+
+    `meta` is provenance (library version, seed, time limit, when it was solved, ...; the
+    contract's `meta` extension, docs/CONTRACT.md): a read-only mapping of JSON values, empty
+    unless a solver filled it. It is not part of the plan's content, so two plans that differ
+    only in `meta` compare equal.
+    """
 
     date: dt.date
     status: PlanStatus
@@ -125,6 +161,11 @@ class Plan:
     unassigned: tuple[Unassigned, ...]
     ineligible_patients: tuple[IneligiblePatient, ...]
     kpis: Kpis
+    meta: Mapping[str, Any] = field(default_factory=Meta, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.meta, Meta):
+            object.__setattr__(self, "meta", Meta(self.meta))
 
     def stops(self) -> Iterator[tuple[Route, Stop]]:
         """Yield every (route, stop) pair, route by route."""

@@ -390,7 +390,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             "continuity_rate": None if kpis.continuity_rate is None else round(kpis.continuity_rate, 4),
             "staff_used": kpis.staff_used,
         },
-    }
+    } | ({"meta": dict(plan.meta)} if plan.meta else {})
 
 
 def _km(value: float | None) -> float | None:
@@ -454,6 +454,7 @@ def plan_from_dict(data: Any, *, history: bool = False) -> Plan:
             IneligiblePatient(p.patient, IneligibleReason(p.reason), p.detail) for p in doc.ineligible_patients
         ),
         kpis=kpis,
+        meta=doc.meta,
     )
 
 

@@ -237,6 +237,8 @@ class PlanDoc(_Doc):
     kpis: KpisDoc
     changes: list[ChangeDoc] = Field(default=[], description="extension: written by `ahs-routing replan` only; "
                                      "what changed against the plan it re-planned (docs/REPLAN.md)")
+    meta: dict[str, Any] = Field(default={}, description="extension: provenance of a solved plan (library_version, "
+                                 "seed, time_limit, travel_provider, solved_at, stopped_by, ...; docs/CONTRACT.md)")
 
 
 class HistoryStopDoc(StopDoc):

@@ -74,6 +74,9 @@ class SearchSettings:
     #: Once a plan exists, stop at the first solution after this many seconds (the time limit
     #: still holds when none comes): a leg that must hand over a plan, however long it takes.
     hand_over_after_seconds: float | None = None
+    #: Polled at every accepted solution; True ends the search with the best plan so far
+    #: (`stopped_by` "cancelled"). Not carried into forked portfolio searches (not picklable).
+    should_stop: Callable[[], bool] | None = None
 
 
 @dataclass(slots=True)
@@ -285,6 +288,7 @@ class _Watch:
         self.last_improvement = 0
         self.converged = False
         self.handed_over = False
+        self.cancelled = False
 
     def record(self) -> None:
         """Take note of an accepted solution; stop the search when patience or the hand-over says so."""
@@ -294,7 +298,10 @@ class _Watch:
         cost = model.CostVar().Max()
         if self.first_solution_seconds is None:
             self.first_solution_seconds = time.monotonic() - self.started
-        if self.settings.patience is not None and self.count - self.last_improvement > self.settings.patience:
+        if self.settings.should_stop is not None and self.settings.should_stop():
+            self.cancelled = True
+            self.live["solver"].FinishCurrentSearch()
+        elif self.settings.patience is not None and self.count - self.last_improvement > self.settings.patience:
             # A stop decided by the sequence of solutions, not the clock: reproducible.
             self.converged = True
             self.live["solver"].FinishCurrentSearch()
@@ -311,7 +318,10 @@ class _Watch:
                 self.on_solution(time.monotonic() - self.started, cost, served)
 
     def stopped_by(self) -> str:
-        """Return what ended the search: handed_over, converged, solution_limit, time_limit or search_completed."""
+        """Return what ended the search: cancelled, handed_over, converged, solution_limit, time_limit or
+        search_completed."""
+        if self.cancelled:
+            return "cancelled"
         if self.handed_over:
             return "handed_over"
         if self.converged:

@@ -10,9 +10,11 @@ when pyvrp is not installed, nothing happens here.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from importlib import metadata
 from typing import Any
 
 import numpy as np
@@ -28,9 +30,24 @@ NO_IMPROVEMENT_ITERATIONS = 20_000
 _UNBOUNDED = 2**40
 
 
+@functools.cache
 def available() -> bool:
-    """True when pyvrp can be imported."""
-    return importlib.util.find_spec("pyvrp") is not None
+    """True when pyvrp can be imported; the first time it cannot, say so once, as a WARNING."""
+    if importlib.util.find_spec("pyvrp") is not None:
+        return True
+    # A core dependency since 0.2.0: missing only after `pip install --no-deps` or an uninstall.
+    log.warning("pyvrp is not installed: plain days get no PyVRP warm start and the VRPTW figures of "
+                "benchmarks/RESULTS.md do not hold; pip install 'pyvrp>=0.14,<0.15'")
+    return False
+
+
+@functools.cache
+def installed_version() -> str | None:
+    """Return the installed pyvrp version, or None when it is not installed."""
+    try:
+        return metadata.version("pyvrp")
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def why_not(problem: Problem, candidates: Mapping[str, Sequence[str]]) -> str | None:
@@ -62,8 +79,12 @@ def warm_start(
     seconds: float,
     seed: int,
     overtime_weight: int,
+    should_stop: Callable[[], bool] | None = None,
 ) -> dict[str, list[str]] | None:
-    """Return staff id -> visit ids planned by PyVRP in `seconds`, or None if it found nothing feasible."""
+    """Return staff id -> visit ids planned by PyVRP in `seconds`, or None if it found nothing feasible.
+
+    `should_stop`, when given, is polled once per iteration and ends the search early when True.
+    """
     from pyvrp import Model
     from pyvrp.stop import MaxRuntime, MultipleCriteria, NoImprovement
 
@@ -79,7 +100,10 @@ def warm_start(
     locations += _add_clients(model, problem, visits, penalties)
     rows = [travel.index(p) for p in place_ids] + [travel.index(problem.place_of_visit(v)) for v in visits]
     _add_edges(model, travel, locations, rows)
-    stop = MultipleCriteria([MaxRuntime(seconds), NoImprovement(NO_IMPROVEMENT_ITERATIONS)])
+    criteria: list[Any] = [MaxRuntime(seconds), NoImprovement(NO_IMPROVEMENT_ITERATIONS)]
+    if should_stop is not None:
+        criteria.append(lambda _best_cost: should_stop())
+    stop = MultipleCriteria(criteria)
     result = model.solve(stop=stop, seed=seed, display=False)
     if not result.best.is_feasible():
         log.info("the PyVRP warm start found no feasible plan in %.1fs", seconds)

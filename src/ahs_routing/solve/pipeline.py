@@ -9,15 +9,17 @@ returned: the offending visits are taken out (reported as unassigned) until it p
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 from ahs_routing.check.eligibility import ineligible_patients
 from ahs_routing.domain.model import Problem
 from ahs_routing.domain.plan import IneligiblePatient, Plan, Unassigned, UnassignedReason
-from ahs_routing.solve import _ortools
+from ahs_routing.solve import _ortools, _pyvrp
 from ahs_routing.solve.diagnosis import diagnose
 from ahs_routing.solve.options import ProgressCallback, SolveHints, SolveOptions
 from ahs_routing.solve.penalties import Preferences
@@ -25,6 +27,7 @@ from ahs_routing.solve.repair import AFTER_SEARCH_SHARE, after_search, checked_p
 from ahs_routing.solve.strategies import SearchClock, search_day
 from ahs_routing.times import SECONDS_PER_MINUTE
 from ahs_routing.travel import TravelMatrix, TravelProvider, travel_matrix
+from ahs_routing.version import library_version
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +53,16 @@ def solve(
     travel: TravelMatrix | TravelProvider | None = None,
     progress: ProgressCallback | None = None,
     hints: SolveHints | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Plan:
-    """Return a checked plan for the day: routes, unassigned visits with reasons, KPIs."""
-    return solve_with_stats(problem, options, travel=travel, progress=progress, hints=hints)[0]
+    """Return a checked plan for the day: routes, unassigned visits with reasons, KPIs, and its `meta`.
+
+    `should_stop` (optional) is polled between steps and at every solution of the search; once it
+    returns True the solve ends soon with the best checked plan so far (`meta["stopped_by"]` is
+    "cancelled").
+    """
+    return solve_with_stats(problem, options, travel=travel, progress=progress, hints=hints,
+                            should_stop=should_stop)[0]
 
 
 def solve_with_stats(
@@ -62,8 +72,9 @@ def solve_with_stats(
     travel: TravelMatrix | TravelProvider | None = None,
     progress: ProgressCallback | None = None,
     hints: SolveHints | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> tuple[Plan, SolveStats]:
-    """Return a checked plan and statistics about the search that found it."""
+    """Return a checked plan and statistics about the search that found it (`should_stop`: see `solve`)."""
     options = options or SolveOptions()
     # The search leaves a little of the time for inserting and explaining what it left out.
     clock = SearchClock(time.monotonic(), options.time_limit * (1 - AFTER_SEARCH_SHARE))
@@ -73,20 +84,49 @@ def solve_with_stats(
     log.info("solving %d visits (%d set aside before the search) with %d staff",
              len(candidates), len(unserved), len(problem.staff))
     outcome, warm_started = None, False
-    if candidates:
+    if candidates and _stopped(should_stop):
+        outcome = _ortools.SearchOutcome({}, set(candidates), False, 0, None, "cancelled", stopped_by="cancelled")
+    elif candidates:
         outcome, warm_started = search_day(
             problem, matrix, {v: c.staff for v, c in candidates.items()}, options,
             _preferences(problem, options, hints or SolveHints()),
-            unserved=unserved, ineligible=ineligible, clock=clock, progress=progress)
+            unserved=unserved, ineligible=ineligible, clock=clock, progress=progress, should_stop=should_stop)
+    if outcome is not None:
         unserved |= _left_out(outcome)
     routes = realised_routes(problem, matrix, outcome.sketches if outcome is not None else {})
     plan, repaired = checked_plan(problem, matrix, routes, unserved, ineligible)
-    if outcome is not None and outcome.found:
+    cancelled = _stopped(should_stop)
+    if outcome is not None and outcome.found and not cancelled:
         plan = after_search(problem, matrix, plan, candidates, ineligible, options.time_limit)
     stats = _stats(outcome, clock.elapsed_seconds(), repaired, warm_started)
+    if cancelled:
+        stats = replace(stats, stopped_by="cancelled")
+    plan = replace(plan, meta=_provenance(problem, options, travel, stats))
     log.info("plan %s: %d of %d visits served in %.1fs", plan.status.value,
              plan.kpis.visits_served, plan.kpis.visits, stats.seconds)
     return plan, stats
+
+
+def _stopped(should_stop: Callable[[], bool] | None) -> bool:
+    return should_stop is not None and should_stop()
+
+
+def _provenance(
+    problem: Problem, options: SolveOptions, travel: TravelMatrix | TravelProvider | None, stats: SolveStats,
+) -> dict[str, Any]:
+    """Return the plan's `meta`: what produced it, for an auditor (the contract's `meta` extension)."""
+    return {
+        "library_version": library_version(),
+        "seed": options.seed,
+        "time_limit": options.time_limit,
+        "solution_limit": options.solution_limit,
+        "travel_provider": problem.travel.provider if travel is None else f"caller:{type(travel).__name__}",
+        "solved_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "stopped_by": stats.stopped_by,
+        "warm_started": stats.warm_started,
+        # The warm start behind the VRPTW figures: None here means it could not run (pyvrp missing).
+        "pyvrp_version": _pyvrp.installed_version(),
+    }
 
 
 def _visits_of(problem: Problem, ineligible: Sequence[IneligiblePatient]) -> dict[str, Unassigned]:
@@ -129,8 +169,12 @@ def _preferences(problem: Problem, options: SolveOptions, hints: SolveHints) -> 
 
 def _left_out(outcome: _ortools.SearchOutcome) -> dict[str, Unassigned]:
     """Return the visits the search left out, as `capacity`: each could be served on its own."""
-    detail = ("could be served on its own, but not together with the rest of the day's visits"
-              if outcome.found else "the search found no plan in the time limit")
+    if outcome.found:
+        detail = "could be served on its own, but not together with the rest of the day's visits"
+    elif outcome.stopped_by == "cancelled":
+        detail = "the solve was cancelled before the search found a plan"
+    else:
+        detail = "the search found no plan in the time limit"
     return {visit_id: Unassigned(visit_id, UnassignedReason.CAPACITY, detail) for visit_id in sorted(outcome.dropped)}
 
 

@@ -16,7 +16,7 @@ import logging
 import multiprocessing
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from ahs_routing.check.checker import check_plan
@@ -92,13 +92,14 @@ def search_day(
     ineligible: Sequence[IneligiblePatient],
     clock: SearchClock,
     progress: ProgressCallback | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> tuple[_ortools.SearchOutcome, bool]:
     """Return the search's outcome for `candidates` (visit id -> staff ids), and whether a warm start seeded it.
 
     `unserved` and `ineligible` (what the diagnosis set aside) complete the time-ordered first
-    plans, which must pass the checker.
+    plans, which must pass the checker. `should_stop` is polled at every solution (and by PyVRP).
     """
-    settings = _search_settings(options, clock.left_seconds())
+    settings = replace(_search_settings(options, clock.left_seconds()), should_stop=should_stop)
     search = _Search(problem, travel, candidates)
     coupled = options.workers == 1 and bool(coupled_visits(problem))
     may_warm_start = options.warm_start == "auto" and not preferences.initial_routes
@@ -106,7 +107,7 @@ def search_day(
         first_plans = _first_plans(problem, travel, candidates, options, unserved, ineligible,
                                    clock.started + clock.search_seconds * FIRST_PLAN_SHARE)
         return _search_linked_day(search, settings, preferences, progress, first_plans, clock)
-    warm = _pyvrp_warm_start(problem, travel, candidates, options, clock) if may_warm_start else None
+    warm = _pyvrp_warm_start(problem, travel, candidates, options, clock, should_stop) if may_warm_start else None
     if warm:
         preferences = replace(preferences, initial_routes=warm)
         settings = replace(settings, time_limit_seconds=clock.left_seconds())
@@ -165,7 +166,7 @@ def _search_linked_day(
 
 def _pyvrp_warm_start(
     problem: Problem, travel: TravelMatrix, candidates: Mapping[str, Sequence[str]], options: SolveOptions,
-    clock: SearchClock,
+    clock: SearchClock, should_stop: Callable[[], bool] | None = None,
 ) -> dict[str, list[str]] | None:
     """Return PyVRP's routes for a day it expresses exactly, or None (not installed, or another kind of day)."""
     if not _pyvrp.available():
@@ -182,7 +183,8 @@ def _pyvrp_warm_start(
     worst += options.overtime_weight * sum(p.overtime for p in problem.staff)
     penalties = drop_penalties(counts, worst)
     seconds = max(0.05, options.time_limit * options.warm_start_share - clock.elapsed_seconds())
-    routes = _pyvrp.warm_start(problem, travel, candidates, penalties, seconds, options.seed, options.overtime_weight)
+    routes = _pyvrp.warm_start(problem, travel, candidates, penalties, seconds, options.seed, options.overtime_weight,
+                               should_stop)
     log.info("PyVRP warm start: %s", "found a plan" if routes else "nothing feasible")
     return routes
 
@@ -377,7 +379,8 @@ def _search_portfolio(
     if workers == 1 or not hasattr(os, "fork"):
         return search.run(settings, preferences, progress)
     variants = [
-        replace(settings, seed=settings.seed + k, first_solution=PORTFOLIO_FIRST_SOLUTIONS[(k - 1) % 3])
+        replace(settings, seed=settings.seed + k, first_solution=PORTFOLIO_FIRST_SOLUTIONS[(k - 1) % 3],
+                should_stop=None)
         for k in range(1, workers)
     ]
     context = multiprocessing.get_context("fork")

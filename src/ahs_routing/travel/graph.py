@@ -143,6 +143,18 @@ class RoadGraph:
         return seconds, metres
 
 
+    def path(self, origin: int, destination: int) -> list[int]:
+        """Return the nodes of the fastest route from one node to another, both included."""
+        _, predecessors = dijkstra(self.weights, directed=True, indices=origin, return_predecessors=True)
+        nodes = [destination]
+        while nodes[-1] != origin:
+            previous = int(predecessors[nodes[-1]])
+            if previous < 0:  # unreachable: only nodes from outside the kept component
+                return [origin, destination]
+            nodes.append(previous)
+        return nodes[::-1]
+
+
 def _project(lat: FloatArray, lon: FloatArray, origin: tuple[float, float]) -> FloatArray:
     """Return local equirectangular x/y in metres (accurate to well under 1% over a county)."""
     lat0, lon0 = origin
@@ -455,6 +467,13 @@ class GraphProvider:
         road = seconds[0] + access_s[at] + access_s
         road[_same_spot(locations)[at]] = 0.0
         return {p: int(value) for p, value in zip(ids, whole_minute_seconds(road), strict=True)}
+
+    def leg_geometry(self, origin: Location, destination: Location) -> list[Location]:
+        """Return the points of the road route between two places (for maps; the places themselves at each end)."""
+        graph = self.graph()
+        snap = graph.snap([origin, destination])
+        nodes = graph.path(int(snap.nodes[0]), int(snap.nodes[1]))
+        return [origin, *(Location(float(graph.lat[n]), float(graph.lon[n])) for n in nodes), destination]
 
     def cache_settings(self) -> dict[str, object]:
         """Return what the matrix depends on besides the places: the file's identity and settings."""
