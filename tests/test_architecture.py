@@ -109,3 +109,16 @@ def test_the_55_public_names_of_0_1_0_still_import_from_the_package() -> None:
     assert len(names_0_1_0) == 55
     assert names_0_1_0 <= set(ahs_routing.__all__)
     assert all(hasattr(ahs_routing, name) for name in names_0_1_0)
+
+
+def test_the_week_planning_names_import_from_the_package() -> None:
+    """Planning a week (issue 15): the model, the plan, reading and writing, tables, solving and checking."""
+    week_names = {
+        "Recurrence", "RosterDay", "Week", "WeekStaff", "WeekVisit", "WeekDay", "WeekKpis", "WeekPlan",
+        "WeekUnassigned", "WeekOptions", "check_week_plan", "read_week", "read_week_plan", "solve_week",
+        "week_from_dict", "week_from_tables", "week_plan_from_dict", "week_plan_to_dict", "week_plan_to_frame",
+        "week_to_dict", "week_to_tables",
+    }
+    assert len(week_names) == 21
+    assert week_names <= set(ahs_routing.__all__)
+    assert all(hasattr(ahs_routing, name) for name in week_names)

@@ -10,6 +10,7 @@ Typical use::
 """
 
 from ahs_routing.check.checker import Violation, check_plan
+from ahs_routing.check.week import check_week_plan
 from ahs_routing.domain.model import (
     After,
     Base,
@@ -39,6 +40,8 @@ from ahs_routing.domain.plan import (
     Unassigned,
     UnassignedReason,
 )
+from ahs_routing.domain.week import Recurrence, RosterDay, Week, WeekStaff, WeekVisit
+from ahs_routing.domain.week_plan import WeekDay, WeekKpis, WeekPlan, WeekUnassigned
 from ahs_routing.errors import InputError, InputProblem, TravelError
 from ahs_routing.io.contract import (
     dumps,
@@ -51,7 +54,16 @@ from ahs_routing.io.contract import (
     read_problem,
 )
 from ahs_routing.io.tables import plan_to_frame, problem_from_tables, problem_to_tables, unassigned_to_frame
-from ahs_routing.solve import SolveHints, SolveOptions, SolveStats, solve, solve_with_stats
+from ahs_routing.io.week import (
+    read_week,
+    read_week_plan,
+    week_from_dict,
+    week_plan_from_dict,
+    week_plan_to_dict,
+    week_to_dict,
+)
+from ahs_routing.io.week_tables import week_from_tables, week_plan_to_frame, week_to_tables
+from ahs_routing.solve import SolveHints, SolveOptions, SolveStats, WeekOptions, solve, solve_week, solve_with_stats
 from ahs_routing.travel import (
     CachedProvider,
     GeodesicProvider,
@@ -90,6 +102,8 @@ __all__ = [
     "Policy",
     "Priority",
     "Problem",
+    "Recurrence",
+    "RosterDay",
     "Route",
     "Shift",
     "SolveHints",
@@ -106,7 +120,16 @@ __all__ = [
     "UnassignedReason",
     "Violation",
     "Visit",
+    "Week",
+    "WeekDay",
+    "WeekKpis",
+    "WeekOptions",
+    "WeekPlan",
+    "WeekStaff",
+    "WeekUnassigned",
+    "WeekVisit",
     "check_plan",
+    "check_week_plan",
     "dumps",
     "json_schemas",
     "plan_from_dict",
@@ -118,8 +141,18 @@ __all__ = [
     "problem_to_tables",
     "read_plan",
     "read_problem",
+    "read_week",
+    "read_week_plan",
     "solve",
+    "solve_week",
     "solve_with_stats",
     "travel_matrix",
     "unassigned_to_frame",
+    "week_from_dict",
+    "week_from_tables",
+    "week_plan_from_dict",
+    "week_plan_to_dict",
+    "week_plan_to_frame",
+    "week_to_dict",
+    "week_to_tables",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Callable
 
 from ahs_routing.cli.common import (
@@ -18,8 +19,10 @@ from ahs_routing.cli.common import (
     solve_options,
     write_output,
 )
-from ahs_routing.io.contract import dumps, plan_to_dict, read_problem
+from ahs_routing.io.contract import dumps, load_json, plan_to_dict, problem_from_dict
+from ahs_routing.io.week import document_kind, week_from_dict, week_plan_to_dict
 from ahs_routing.solve import solve_with_stats
+from ahs_routing.solve.week import solve_week, week_options
 
 #: Solves at least this long show a progress bar when stderr is a terminal.
 LONG_SOLVE_SECONDS = 5.0
@@ -27,8 +30,8 @@ LONG_SOLVE_SECONDS = 5.0
 
 def register(subcommands: Subcommands) -> None:
     """Add the `plan` subcommand."""
-    parser = subcommands.add_parser("plan", help="plan a day: PROBLEM.json -> plan JSON")
-    parser.add_argument("problem", help="problem JSON (contract schema_version 1)")
+    parser = subcommands.add_parser("plan", help="plan a day or a week: PROBLEM.json -> plan JSON")
+    parser.add_argument("problem", help="problem JSON (contract schema_version 1; a week with kind: week)")
     parser.add_argument("-o", "--output", help="write the plan here instead of stdout")
     add_solve_arguments(parser)
     parser.add_argument("--pretty", action="store_true", help="indent the JSON on stdout")
@@ -43,7 +46,10 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     if args.map or args.gantt:
         # Before the solve: a missing extra must not cost the caller the whole time limit first.
         require("plots", "--map/--gantt", "matplotlib", "folium")
-    problem = read_problem(args.problem)
+    data = load_json(args.problem)
+    if document_kind(data) == "week":
+        return _plan_week(args, data)
+    problem = problem_from_dict(data)
     # A bar on long solves in a terminal; never in pipelines or logs unless asked for.
     show = args.progress or (sys.stderr.isatty() and args.time_limit >= LONG_SOLVE_SECONDS)
     progress = _progress_bar(args.time_limit) if show else None
@@ -63,6 +69,27 @@ def _cmd_plan(args: argparse.Namespace) -> int:
             plotting.save_route_map(problem, plan, args.map)
         if args.gantt:
             plotting.save_gantt_chart(problem, plan, args.gantt)
+    return EXIT_OK
+
+
+def _plan_week(args: argparse.Namespace, data: object) -> int:
+    """Plan a week document: `--time-limit` caps the whole week, shared out over its day solves."""
+    week = week_from_dict(data)
+    started = time.monotonic()
+    plan = solve_week(week, week_options(solve_options(args), len(week.dates)))
+    document = week_plan_to_dict(plan)
+    write_output(dumps(document) if args.pretty or args.output else json.dumps(document), args.output)
+    sys.stderr.write(plan.summary() + f"\n  solved in {time.monotonic() - started:.1f}s\n")
+    if args.gantt:
+        try:
+            from ahs_routing import plotting
+
+            plotting.save_week_calendar(week, plan, args.gantt)
+        except ImportError as error:
+            sys.stderr.write(f"{error}\n")
+            return EXIT_INPUT
+    if args.map:
+        sys.stderr.write("--map draws one day; plan a day problem for a map\n")
     return EXIT_OK
 
 

@@ -1,0 +1,151 @@
+"""The plan for a week: one day `Plan` per date, recurring visits short of their count, and week KPIs.
+
+Day plans name occurrence ids (``"{visit}@{date}"``, `ahs_routing.domain.week`). The KPIs are
+computed from the day plans alone; durations are seconds, as in `ahs_routing.domain.plan`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from ahs_routing.domain.plan import Plan, UnassignedReason
+from ahs_routing.domain.week import Week, split_occurrence
+from ahs_routing.times import format_clock, seconds_to_minutes
+
+
+@dataclass(frozen=True, slots=True)
+class WeekDay:
+    """One date of the week and its day plan."""
+
+    date: dt.date
+    plan: Plan
+
+
+@dataclass(frozen=True, slots=True)
+class WeekUnassigned:
+    """A recurring visit served on fewer dates than its count: how many are missing, the main reason, a sentence."""
+
+    visit: str
+    missing: int
+    reason: UnassignedReason
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WeekKpis:
+    """Key figures of a week plan (durations in seconds; the JSON shows minutes).
+
+    `visits` counts the occurrences the week asks for (1 per fixed-date visit, `count` per
+    recurring one); `staff_per_patient` is the mean, over patients with a served visit, of the
+    distinct staff who visited them during the week (None when no visit is served).
+    """
+
+    visits: int
+    visits_served: int
+    travel_seconds: int
+    overtime_seconds: int
+    staff_per_patient: float | None
+    continuity_rate: float | None
+
+    @property
+    def travel_minutes(self) -> int | float:
+        """Return the travel time in minutes, as the JSON shows it."""
+        return seconds_to_minutes(self.travel_seconds)
+
+    @property
+    def overtime_minutes(self) -> int | float:
+        """Return the overtime in minutes, as the JSON shows it."""
+        return seconds_to_minutes(self.overtime_seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class WeekPlan:
+    """The answer for a week: a day plan per date in order, recurring visits short of their count, KPIs."""
+
+    days: tuple[WeekDay, ...]
+    unassigned: tuple[WeekUnassigned, ...]
+    kpis: WeekKpis
+
+    def plan_on(self, date: dt.date) -> Plan | None:
+        """Return the day plan of a date, or None when the week plan has none."""
+        return next((day.plan for day in self.days if day.date == date), None)
+
+    def summary(self) -> str:
+        """Return a short, human-readable account of the week (ids only, no personal data)."""
+        k = self.kpis
+        spp = "-" if k.staff_per_patient is None else f"{k.staff_per_patient:.2f}"
+        lines = [f"Week of {len(self.days)} dates: {k.visits_served} of {k.visits} visits served, "
+                 f"travel {k.travel_minutes} min, overtime {k.overtime_minutes} min, {spp} staff per patient"]
+        for day in self.days:
+            p = day.plan
+            people = " ".join(f"{r.staff}({format_clock(r.start)}-{format_clock(r.end)})" for r in p.routes)
+            lines.append(f"  {day.date.isoformat()}: {p.kpis.visits_served} of {p.kpis.visits} served; {people}")
+        lines += [f"  missing {u.visit} x{u.missing}: {u.reason.value} ({u.detail})" for u in self.unassigned]
+        return "\n".join(lines)
+
+
+def visitors_by_patient(days: Iterable[WeekDay]) -> dict[str, set[str]]:
+    """Return, per patient with a served visit, the staff who visited them in the week (every team member)."""
+    seen: dict[str, set[str]] = defaultdict(set)
+    for day in days:
+        for route, stop in day.plan.stops():
+            seen[stop.patient].add(route.staff)
+    return dict(seen)
+
+
+def staff_per_patient(days: Iterable[WeekDay]) -> float | None:
+    """Return the mean number of distinct staff per patient with a served visit (None when none is served)."""
+    seen = visitors_by_patient(days)
+    return sum(len(staff) for staff in seen.values()) / len(seen) if seen else None
+
+
+def week_minutes(days: Iterable[WeekDay]) -> dict[str, int]:
+    """Return each person's sum over the week of (route end - route start), in seconds."""
+    total: dict[str, int] = defaultdict(int)
+    for day in days:
+        for route in day.plan.routes:
+            total[route.staff] += route.end - route.start
+    return dict(total)
+
+
+def served_dates(days: Iterable[WeekDay]) -> dict[str, list[dt.date]]:
+    """Return, per week visit id, the dates its occurrence is served on (in the week's order)."""
+    found: dict[str, list[dt.date]] = defaultdict(list)
+    for day in days:
+        served = {stop.visit for _, stop in day.plan.stops()}
+        for occurrence in sorted(served):
+            parts = split_occurrence(occurrence)
+            if parts is not None and parts[1] == day.date:
+                found[parts[0]].append(day.date)
+    return dict(found)
+
+
+def week_kpis(week: Week, days: Sequence[WeekDay]) -> WeekKpis:
+    """Return the KPIs of day plans for a week (travel and overtime as the day plans state them)."""
+    preferred = {p.id: p.preferred_staff for p in week.patients}
+    counted = liked = 0
+    for day in days:
+        for route, stop in day.plan.stops():
+            wanted = preferred.get(stop.patient, ())
+            if wanted:
+                counted += 1
+                liked += route.staff in wanted
+    return WeekKpis(
+        visits=sum(week.wanted_count(item) for item in week.visits),
+        visits_served=sum(len({s.visit for _, s in day.plan.stops()}) for day in days),
+        travel_seconds=sum(day.plan.kpis.travel_seconds for day in days),
+        overtime_seconds=sum(day.plan.kpis.overtime_seconds for day in days),
+        staff_per_patient=staff_per_patient(days),
+        continuity_rate=liked / counted if counted else None,
+    )
+
+
+def missing_counts(week: Week, days: Sequence[WeekDay]) -> Mapping[str, int]:
+    """Return, per recurring visit served on fewer than `count` dates, how many dates are missing."""
+    served = served_dates(days)
+    return {item.id: item.recurrence.count - len(served.get(item.id, []))
+            for item in week.visits
+            if item.recurrence is not None and len(served.get(item.id, [])) < item.recurrence.count}

@@ -1,0 +1,411 @@
+"""Solve a planning week: `solve_week(week) -> WeekPlan`.
+
+The search decides the dates and the routes together, with the day solver (`solve`) doing the routes:
+
+1. Dates. Visits on a fixed date, and recurring visits due on every allowed date (daily meals, and
+   so every `after`-linked visit), have no choice. Each other recurring visit gets the `count`
+   allowed, well-spaced dates that balance each date's load (service plus a trip from the base)
+   against the working minutes of the staff able to do it that date, preferring dates its patient
+   is visited anyway (one trip for two visits). The baseline (`assignment="first_dates"`) takes
+   the first allowed dates that keep the spacing.
+2. Routes. Each date is solved by the day solver, in date order; with `continuity_minutes` > 0
+   the staff who already visited a patient this week are that patient's preferred staff
+   (`SolveHints.preferred_staff`), so fewer distinct staff come to each home.
+3. Improvement, `improvement_rounds` times: an occurrence a day could not serve is moved to another
+   allowed date with room, that date re-routed and the move kept only if it serves more; then each
+   date is re-routed with the whole week's staff as hints and kept when it serves as much and
+   brings fewer staff per patient (or the same with less travel).
+
+`max_week_minutes` is hard: when a person's rostered days could add up to more, each day's shift
+is narrowed for the search in proportion (the plan then holds under the real roster too).
+Everything runs in a fixed order on deterministic day solves, so the same week with the same seed
+and a solution or patience budget gives the same plan. The plan is checked by
+`ahs_routing.check.week` before it is returned.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ahs_routing.check.eligibility import ineligible_patients
+from ahs_routing.check.week import check_week_plan
+from ahs_routing.domain.kpis import assemble_plan
+from ahs_routing.domain.model import Shift, Staff, Visit
+from ahs_routing.domain.plan import Plan, UnassignedReason
+from ahs_routing.domain.week import Week, WeekVisit, max_spaced, occurrence_id, split_occurrence, well_spaced
+from ahs_routing.domain.week_plan import WeekDay, WeekPlan, WeekUnassigned, missing_counts, staff_per_patient, week_kpis
+from ahs_routing.errors import InputError
+from ahs_routing.solve.options import SolveHints, SolveOptions
+from ahs_routing.solve.pipeline import solve
+from ahs_routing.travel import TravelMatrix, TravelProvider, travel_matrix
+
+log = logging.getLogger(__name__)
+
+ASSIGNMENTS = ("balanced", "first_dates")
+#: More combinations of dates than this for one visit are not all scored (the first ones in date order are).
+MAX_DATE_SETS = 5000
+#: Choosing dates, a visit costs its detour plus its work times these weights: BALANCE_WEIGHT x the
+#: date's busy share after it (a mild pull towards emptier dates), CROWDING_WEIGHT x the share above
+#: CROWDED_SHARE (days that full leave the day solver no room; their visits go elsewhere).
+BALANCE_WEIGHT = 0.25
+CROWDING_WEIGHT = 4.0
+CROWDED_SHARE = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class WeekOptions:
+    """How to plan a week: the day solves, how dates are chosen, improvement and continuity.
+
+    `day` is used for every day solve (its `time_limit` caps each one; a `solution_limit` or
+    `patience` budget makes the week reproducible). `time_limit` (seconds, None = none) caps the
+    whole week: no improvement step starts after it. `continuity_minutes` is the travel minutes an
+    occurrence served by someone new to its patient this week costs (0 = off).
+    """
+
+    day: SolveOptions = field(default_factory=lambda: SolveOptions(time_limit=5.0))
+    assignment: str = "balanced"
+    improvement_rounds: int = 1
+    continuity_minutes: float = 20.0
+    time_limit: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.assignment not in ASSIGNMENTS:
+            raise InputError(f"assignment must be one of {', '.join(ASSIGNMENTS)}, got {self.assignment!r}",
+                             path="assignment")
+        if not (isinstance(self.improvement_rounds, int) and self.improvement_rounds >= 0):
+            raise InputError(f"improvement_rounds must be a whole number >= 0, got {self.improvement_rounds!r}",
+                             path="improvement_rounds")
+        if not self.continuity_minutes >= 0:
+            raise InputError(f"continuity_minutes must be >= 0, got {self.continuity_minutes!r}",
+                             path="continuity_minutes")
+        if self.time_limit is not None and not self.time_limit > 0:
+            raise InputError(f"time_limit must be positive, got {self.time_limit!r}", path="time_limit")
+
+
+def week_options(options: SolveOptions, dates: int, improvement_rounds: int = 1) -> WeekOptions:
+    """Return week options whose whole week takes about `options.time_limit`: each of the day solves
+    (every date once, again per improvement round) gets its share; seed and budgets carry over."""
+    share = options.time_limit / max(1, dates * (1 + 2 * improvement_rounds))
+    day = dataclasses.replace(options, time_limit=max(share, 0.5))
+    return WeekOptions(day=day, improvement_rounds=improvement_rounds, time_limit=options.time_limit)
+
+
+def baseline_options(day: SolveOptions) -> WeekOptions:
+    """Return the obvious way to plan a week: first allowed dates, each day alone, no improvement."""
+    return WeekOptions(day=day, assignment="first_dates", improvement_rounds=0, continuity_minutes=0.0)
+
+
+@dataclass
+class _State:
+    """The week being searched: chosen dates per visit and the current day plans."""
+
+    dates: dict[str, list[dt.date]]
+    plans: dict[dt.date, Plan] = field(default_factory=dict)
+    tried: dict[str, UnassignedReason] = field(default_factory=dict)
+
+
+class _WeekSolver:
+    def __init__(self, week: Week, options: WeekOptions, matrix: TravelMatrix) -> None:
+        self.week = week
+        self.options = options
+        self.matrix = matrix
+        self.started = time.monotonic()
+        self.ineligible = ineligible_patients(week.template, matrix)
+        self.excluded = {p.patient for p in self.ineligible}
+        self.staff = {date: _narrowed_staff(week, date) for date in week.dates}
+        self.solved: dict[tuple[object, ...], Plan] = {}
+        self.flexible = [item for item in week.visits
+                         if not week.happens_every_allowed_date(item) and item.visit.patient not in self.excluded]
+
+    # Dates ---------------------------------------------------------------------------------
+
+    def usable_dates(self, item: WeekVisit) -> list[dt.date]:
+        """Allowed dates with someone rostered who may do the visit."""
+        patient = self.week.template.patient_of(item.visit)
+        return [d for d in self.week.allowed_dates(item)
+                if sum(_may_serve(s, item.visit, patient.attributes, patient.excluded_staff)
+                       for s in self.staff[d]) >= item.visit.staff_count]
+
+    def fixed_dates(self) -> dict[str, list[dt.date]]:
+        return {item.id: list(self.week.allowed_dates(item)) for item in self.week.visits
+                if self.week.happens_every_allowed_date(item)}
+
+    def assign(self) -> dict[str, list[dt.date]]:
+        chosen = self.fixed_dates()
+        if self.options.assignment == "first_dates":
+            for item in self.flexible:
+                chosen[item.id] = _first_spaced(self.week.allowed_dates(item), item)
+            return chosen
+        capacity = {d: sum(s.latest_end - s.shift.start - sum(b.duration for b in s.breaks) for s in self.staff[d])
+                    for d in self.week.dates}
+        load: dict[dt.date, float] = defaultdict(float)
+        homes: dict[dt.date, set[str]] = defaultdict(set)
+        for visit_id, dates in chosen.items():
+            for d in dates:
+                load[d] += self.work_seconds(self.week.visit_by_id[visit_id].visit)
+                homes[d].add(self.week.template.place_of_visit(self.week.visit_by_id[visit_id].visit))
+        order = sorted(self.flexible, key=lambda it: (-it.visit.priority, len(self.usable_dates(it)) - _count(it),
+                                                      -it.visit.duration, self.week.visits.index(it)))
+        for item in order:
+            usable = self.usable_dates(item)
+            wanted = min(_count(item), max_spaced(usable, _gap(item)))
+            work = self.work_seconds(item.visit)
+            best: tuple[float, tuple[dt.date, ...]] | None = None
+            for option in itertools.islice(itertools.combinations(usable, wanted), MAX_DATE_SETS):
+                if not well_spaced(option, _gap(item)):
+                    continue
+                score = sum(self.date_cost(item.visit, work, load[d], capacity[d], homes[d]) for d in option)
+                if best is None or score < best[0] - 1e-9:
+                    best = (score, option)
+            picked = list(best[1]) if best is not None else []
+            for d in picked:
+                load[d] += work
+                homes[d].add(self.week.template.place_of_visit(item.visit))
+            chosen[item.id] = picked
+        return chosen
+
+    def date_cost(self, visit: Visit, work: float, load: float, room: float, homes: set[str]) -> float:
+        """Seconds a visit is estimated to cost on a date: the detour to reach the home from the nearest
+        home already visited that date (or the base), and the crowding of that date's staff."""
+        place = self.week.template.place_of_visit(visit)
+        detour = min(self.matrix.seconds(p, place) + self.matrix.seconds(place, p)
+                     for p in (*sorted(homes), self.week.base.id))
+        share = (load + work) / max(room, 1.0)
+        return detour + work * (BALANCE_WEIGHT * share + CROWDING_WEIGHT * max(0.0, share - CROWDED_SHARE))
+
+    def work_seconds(self, visit: Visit) -> float:
+        """Service plus the trip from the base: the load a visit puts on its date's staff."""
+        place = self.week.template.place_of_visit(visit)
+        trip = self.matrix.seconds(self.week.base.id, place)
+        return visit.staff_count * (self.week.template.service_seconds(visit) + trip)
+
+    # Routes --------------------------------------------------------------------------------
+
+    def day_visits(self, state: _State, date: dt.date) -> list[str]:
+        return [item.id for item in self.week.visits if date in state.dates.get(item.id, ())]
+
+    def route_day(self, state: _State, date: dt.date, hints: Mapping[str, frozenset[str]],
+                  extra: Sequence[str] = ()) -> Plan:
+        ids = [*self.day_visits(state, date), *extra]
+        problem = self.week.day_problem(date, ids, self.staff[date])
+        wishes = {v: s for v, s in hints.items() if v in problem.visit_by_id}
+        key = (date, tuple(sorted(ids)), tuple(sorted(wishes.items(), key=lambda kv: kv[0])))
+        if key not in self.solved:  # the same day asked again (a move undone, hints unchanged): same answer
+            day_hints = SolveHints(preferred_staff=wishes, preferred_staff_minutes=self.options.continuity_minutes)
+            self.solved[key] = solve(problem, self.options.day, travel=self.matrix,
+                                     hints=day_hints if wishes else None)
+        return self.solved[key]
+
+    def continuity_hints(self, state: _State, date: dt.date, skip: dt.date | None = None) -> dict[str, frozenset[str]]:
+        """Occurrence id -> the staff who visit its patient on the other planned dates."""
+        if self.options.continuity_minutes <= 0:
+            return {}
+        seen: dict[str, set[str]] = defaultdict(set)
+        for other, plan in state.plans.items():
+            if other != skip:
+                for route, stop in plan.stops():
+                    seen[stop.patient].add(route.staff)
+        return {occurrence_id(visit_id, date): frozenset(seen[patient])
+                for visit_id in self.day_visits(state, date)
+                if (patient := self.week.visit_by_id[visit_id].visit.patient) in seen}
+
+    def route_all(self, state: _State) -> None:
+        for date in self.week.dates:
+            state.plans[date] = self.route_day(state, date, self.continuity_hints(state, date))
+            self.note_reasons(state, state.plans[date])
+
+    def note_reasons(self, state: _State, plan: Plan) -> None:
+        for entry in plan.unassigned:
+            parts = split_occurrence(entry.visit)
+            if parts is not None:
+                state.tried.setdefault(parts[0], entry.reason)
+
+    # Improvement ---------------------------------------------------------------------------
+
+    def out_of_time(self) -> bool:
+        limit = self.options.time_limit
+        return limit is not None and time.monotonic() - self.started > limit
+
+    def relocate(self, state: _State) -> None:
+        """Move each occurrence a day left out to another allowed date, re-routing that date."""
+        for item in self.flexible:
+            for date in list(state.dates[item.id]):
+                if self.out_of_time():
+                    return
+                occurrence = occurrence_id(item.id, date)
+                if occurrence in _served(state.plans[date]):
+                    continue
+                for target in self.targets(state, item, date):
+                    dates = sorted([*(d for d in state.dates[item.id] if d != date), target])
+                    plan = self.route_day(state, target, self.continuity_hints(state, target), extra=[item.id])
+                    if _better(plan, state.plans[target]):
+                        state.dates[item.id] = dates
+                        state.plans[target] = plan
+                        self.note_reasons(state, plan)
+                        state.plans[date] = _without(state.plans[date], occurrence)
+                        break
+
+    def targets(self, state: _State, item: WeekVisit, leaving: dt.date) -> list[dt.date]:
+        """Usable dates the visit may move to from `leaving`, the least busy first."""
+        kept = [d for d in state.dates[item.id] if d != leaving]
+        found = [d for d in self.usable_dates(item) if d not in state.dates[item.id]
+                 and well_spaced([*kept, d], _gap(item))]
+        return sorted(found, key=lambda d: (_busy_share(state.plans[d], self.staff[d]), d))
+
+    def harmonise(self, state: _State) -> None:
+        """Re-route each date with the whole week's staff per patient as hints; keep what brings fewer."""
+        if self.options.continuity_minutes <= 0:
+            return
+        for date in self.week.dates:
+            if self.out_of_time():
+                return
+            before = staff_per_patient(self.as_days(state)) or 0.0
+            current = state.plans[date]
+            plan = self.route_day(state, date, self.continuity_hints(state, date, skip=date))
+            state.plans[date] = plan
+            after = staff_per_patient(self.as_days(state)) or 0.0
+            keep = _served(current) <= _served(plan) and (
+                after < before - 1e-9
+                or (abs(after - before) <= 1e-9 and plan.kpis.travel_seconds < current.kpis.travel_seconds))
+            if not keep:
+                state.plans[date] = current
+
+    def as_days(self, state: _State) -> list[WeekDay]:
+        return [WeekDay(d, state.plans[d]) for d in self.week.dates if d in state.plans]
+
+    # The plan ------------------------------------------------------------------------------
+
+    def finish(self, state: _State) -> WeekPlan:
+        days = [WeekDay(date, self.final_day(state, date)) for date in self.week.dates]
+        short = missing_counts(self.week, days)
+        unassigned = tuple(WeekUnassigned(visit_id, missing, *self.why(state, visit_id))
+                           for visit_id, missing in short.items())
+        return WeekPlan(days=tuple(days), unassigned=unassigned, kpis=week_kpis(self.week, days))
+
+    def final_day(self, state: _State, date: dt.date) -> Plan:
+        """The day plan on the real roster: served occurrences, fixed-date ones, and their linked partners."""
+        plan = state.plans[date]
+        keep = _served(plan) | {occurrence_id(item.id, date) for item in self.week.visits if item.date == date}
+        links = {occurrence_id(item.id, date): occurrence_id(item.visit.after.visit, date)
+                 for item in self.week.visits if item.visit.after is not None}
+        grown = True
+        while grown:
+            extra = {links[v] for v in keep if v in links} | {v for v, partner in links.items() if partner in keep}
+            grown = not extra <= keep
+            keep |= extra
+        ids = [parts[0] for v in keep if (parts := split_occurrence(v)) is not None]
+        problem = self.week.day_problem(date, ids)
+        unassigned = {u.visit: u for u in plan.unassigned if u.visit in keep}
+        return assemble_plan(problem, plan.routes, unassigned, plan.ineligible_patients, has_km=self.matrix.has_km)
+
+    def why(self, state: _State, visit_id: str) -> tuple[UnassignedReason, str]:
+        item = self.week.visit_by_id[visit_id]
+        if item.visit.patient in self.excluded:
+            return UnassignedReason.PATIENT_INELIGIBLE, f"patient {item.visit.patient} is not eligible"
+        usable = self.usable_dates(item)
+        if len(usable) < _count(item):
+            return (UnassignedReason.NO_QUALIFIED_STAFF,
+                    f"staff able to do it work on {len(usable)} of its allowed dates, {_count(item)} needed")
+        if max_spaced(usable, _gap(item)) < _count(item):
+            return (UnassignedReason.UNREACHABLE_IN_SHIFT,
+                    f"the dates with staff able to do it cannot be {_gap(item)} days apart {_count(item)} times")
+        reason = state.tried.get(visit_id, UnassignedReason.CAPACITY)
+        return reason, "not served on every date it was planned for, nor on another allowed date with room"
+
+
+def _count(item: WeekVisit) -> int:
+    return item.recurrence.count if item.recurrence is not None else 1
+
+
+def _gap(item: WeekVisit) -> int:
+    return item.recurrence.min_days_apart if item.recurrence is not None else 0
+
+
+def _first_spaced(dates: Sequence[dt.date], item: WeekVisit) -> list[dt.date]:
+    picked: list[dt.date] = []
+    for date in sorted(dates):
+        if len(picked) < _count(item) and well_spaced([*picked, date], _gap(item)):
+            picked.append(date)
+    return picked
+
+
+def _may_serve(person: Staff, visit: Visit, attributes: frozenset[str], excluded: frozenset[str]) -> bool:
+    return (visit.skills <= person.skills and not (person.avoid & attributes) and person.id not in excluded
+            and visit.pinned_staff in (None, person.id))
+
+
+def _served(plan: Plan) -> set[str]:
+    return {stop.visit for _, stop in plan.stops()}
+
+
+def _better(new: Plan, old: Plan) -> bool:
+    """True when `new` serves everything `old` serves (as sets of occurrences) and more."""
+    return _served(old) < _served(new)
+
+
+def _without(plan: Plan, occurrence: str) -> Plan:
+    """The plan with an unserved occurrence taken out of its unassigned list (it moved to another date)."""
+    return dataclasses.replace(plan, unassigned=tuple(u for u in plan.unassigned if u.visit != occurrence))
+
+
+def _busy_share(plan: Plan, staff: Sequence[Staff]) -> float:
+    room = sum(s.latest_end - s.shift.start for s in staff)
+    return sum(r.end - r.start for r in plan.routes) / room if room else 1.0
+
+
+def _narrowed_staff(week: Week, date: dt.date) -> tuple[Staff, ...]:
+    """The date's staff, each shift narrowed where the roster could exceed `max_week_minutes`."""
+    found = []
+    for person in week.staff:
+        day = person.on(date)
+        if day is None:
+            continue
+        if person.max_week is not None:
+            spans = {d.date: (d.shift.end + d.overtime) - d.shift.start for d in person.days}
+            total = sum(spans.values())
+            if total > person.max_week:
+                allowed = person.max_week * spans[date] // total
+                try:
+                    day = _cut(day, day.shift.start + allowed)
+                except InputError:
+                    continue  # no room for the breaks in what is left: not planned that date
+        found.append(day)
+    return tuple(found)
+
+
+def _cut(person: Staff, latest: int) -> Staff:
+    """The person with everything after `latest` taken off the shift (overtime first)."""
+    end = min(person.shift.end, latest)
+    return dataclasses.replace(person, shift=Shift(person.shift.start, end), overtime=max(0, latest - end))
+
+
+def solve_week(
+    week: Week,
+    options: WeekOptions | None = None,
+    *,
+    travel: TravelMatrix | TravelProvider | None = None,
+) -> WeekPlan:
+    """Return a checked week plan: the dates of every recurring visit, a day plan per date, week KPIs."""
+    options = options or WeekOptions()
+    matrix = travel if isinstance(travel, TravelMatrix) else travel_matrix(week.template, travel)
+    solver = _WeekSolver(week, options, matrix)
+    state = _State(dates=solver.assign())
+    solver.route_all(state)
+    for _ in range(options.improvement_rounds):
+        solver.relocate(state)
+        solver.harmonise(state)
+    plan = solver.finish(state)
+    violations = check_week_plan(week, plan, matrix)
+    if violations:  # a bug, never the input's fault: say so rather than return a wrong plan
+        raise RuntimeError("the week plan breaks the contract: " + "; ".join(str(v) for v in violations[:5]))
+    log.info("week of %d dates: %d of %d occurrences served", len(week.dates), plan.kpis.visits_served,
+             plan.kpis.visits)
+    return plan
+

@@ -1,0 +1,128 @@
+"""The week solver: plans pass the week checker, dates follow the recurrences, caps hold, same seed same plan."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from builders import line_travel, patient, visit
+from weeks import DATES, MON, POSITIONS, THU, TUE, WED, roster, small_week
+
+from ahs_routing import InputError, SolveOptions, UnassignedReason
+from ahs_routing.check.week import check_week_plan
+from ahs_routing.domain.week import Recurrence, WeekVisit, split_occurrence
+from ahs_routing.domain.week_plan import served_dates, week_minutes
+from ahs_routing.io.week import read_week, week_plan_to_dict
+from ahs_routing.solve.week import WeekOptions, baseline_options, solve_week, week_options
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+#: Small days: a day with one person and two linked visits offers the search no new solutions, so it stops
+#: at its time limit rather than its solution budget; keep that short.
+FAST = SolveOptions(time_limit=0.3, seed=1, solution_limit=20)
+
+
+def options(**changes: object) -> WeekOptions:
+    return dataclasses.replace(WeekOptions(day=FAST), **changes)  # type: ignore[arg-type]
+
+
+def test_the_small_week_is_served_in_full_and_passes_the_checker() -> None:
+    week = small_week()
+    plan = solve_week(week, options())
+    assert check_week_plan(week, plan) == []
+    assert plan.unassigned == ()
+    assert plan.kpis.visits_served == plan.kpis.visits == 11
+    dates = served_dates(plan.days)
+    assert dates["meal"] == dates["meal-later"] == list(DATES)  # linked visits stay on their dates
+    assert dates["fixed"] == [TUE]
+    assert len(dates["twice"]) == 2 and (dates["twice"][1] - dates["twice"][0]).days >= 2
+
+
+def test_same_seed_and_solution_budget_give_the_same_week_plan() -> None:
+    """W5: the week is searched in a fixed order on day solves stopped by a solution budget."""
+    week = small_week()
+    first = week_plan_to_dict(solve_week(week, options()))
+    again = week_plan_to_dict(solve_week(week, options()))
+    assert first == again
+
+
+def test_max_week_minutes_is_hard() -> None:
+    """n1 may work 5 hours in the week instead of 24: the shifts are narrowed and the cap holds."""
+    week = small_week()
+    staff = tuple(dataclasses.replace(s, max_week=5 * 3600) if s.id == "n1" else s for s in week.staff)
+    capped = small_week(staff=staff)
+    plan = solve_week(capped, options())
+    assert check_week_plan(capped, plan) == []
+    assert week_minutes(plan.days).get("n1", 0) <= 5 * 3600
+
+
+def test_nobody_is_planned_on_a_day_off() -> None:
+    week = small_week()
+    plan = solve_week(week, options())
+    for day in plan.days:
+        assert {r.staff for r in day.plan.routes} <= {s.id for s in week.staff_on(day.date)}
+    assert not any(r.staff == "n1" for r in plan.plan_on(THU).routes)  # type: ignore[union-attr]
+    assert not any(r.staff == "n2" for r in plan.plan_on(MON).routes)  # type: ignore[union-attr]
+
+
+def test_a_recurring_visit_no_one_can_do_is_listed_with_missing_and_reason() -> None:
+    week = small_week()
+    skilled = WeekVisit(visit("wound", "p1", 30, skills=frozenset({"wound_care"})), recurrence=Recurrence(3))
+    harder = small_week(visits=(*week.visits, skilled))
+    plan = solve_week(harder, options())
+    assert check_week_plan(harder, plan) == []
+    [entry] = plan.unassigned
+    assert (entry.visit, entry.missing, entry.reason) == ("wound", 3, UnassignedReason.NO_QUALIFIED_STAFF)
+
+
+def test_recurring_visits_of_an_ineligible_patient_are_missing_with_patient_ineligible() -> None:
+    week = small_week()
+    far = patient("far", age_years=19.0)
+    policy = dataclasses.replace(week.policy, max_patient_age_years=18.0)
+    visits = (*week.visits, WeekVisit(visit("far-check", "far", 20), recurrence=Recurrence(2)))
+    harder = small_week(patients=(*week.patients, far), visits=visits, policy=policy,
+                        travel=line_travel({**POSITIONS, "far": 5.0}))
+    plan = solve_week(harder, options())
+    assert check_week_plan(harder, plan) == []
+    assert [(u.visit, u.missing, u.reason) for u in plan.unassigned] == [
+        ("far-check", 2, UnassignedReason.PATIENT_INELIGIBLE)]
+    assert all(p.patient == "far" for day in plan.days for p in day.plan.ineligible_patients)
+    assert all(day.plan.ineligible_patients for day in plan.days)
+
+
+def test_a_day_left_out_is_moved_to_another_allowed_date() -> None:
+    """`once` may happen Mon or Wed; on Monday n1's shift is too short for it, so it goes to Wednesday."""
+    week = small_week()
+    once = WeekVisit(visit("once", "p2", 120), recurrence=Recurrence(1, (MON, WED)))
+    staff = list(week.staff)
+    n1 = staff[0]
+    staff[0] = dataclasses.replace(n1, days=(*roster(MON, end="10:30"), *n1.days[1:]))
+    harder = small_week(staff=tuple(staff), visits=(*week.visits, once))
+    plan = solve_week(harder, options())
+    assert check_week_plan(harder, plan) == []
+    assert served_dates(plan.days)["once"] == [WED]
+
+
+def test_the_baseline_takes_the_first_allowed_dates() -> None:
+    week = small_week()
+    plan = solve_week(week, baseline_options(FAST))
+    assert check_week_plan(week, plan) == []
+    assert served_dates(plan.days)["twice"] == [MON, WED]
+
+
+def test_week_options_share_the_time_and_reject_nonsense() -> None:
+    shared = week_options(SolveOptions(time_limit=30, seed=3), dates=5)
+    assert shared.day.time_limit == pytest.approx(2.0) and shared.day.seed == 3 and shared.time_limit == 30
+    with pytest.raises(InputError):
+        WeekOptions(assignment="random")
+    with pytest.raises(InputError):
+        WeekOptions(improvement_rounds=-1)
+
+
+def test_the_childrens_example_week_is_planned_in_full() -> None:
+    week = read_week(EXAMPLES / "trondheim_week.json")
+    plan = solve_week(week, WeekOptions(day=SolveOptions(time_limit=1, seed=1, solution_limit=10),
+                                        improvement_rounds=0))
+    assert check_week_plan(week, plan) == []
+    assert plan.kpis.visits_served == plan.kpis.visits
+    assert all(split_occurrence(s.visit) is not None for d in plan.days for _, s in d.plan.stops())
