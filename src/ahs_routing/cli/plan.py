@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 
 from ahs_routing.cli.common import (
+    EXIT_INPUT,
     EXIT_OK,
     Subcommands,
     add_solve_arguments,
