@@ -78,8 +78,9 @@ def test_bad_requests_get_every_problem_with_its_path(server: LiveServer) -> Non
     assert server.request("DELETE", "/v1/plans/no-such-job")[0] == 404
     status, answer = server.request("POST", "/v1/plans?time_limit=0", problem_to_dict(small_day()))
     assert status == 422 and answer["errors"][0]["path"] == "time_limit"
+    # A day's fields under `kind: "week"`: read as a week, so the week's own fields are missing.
     status, answer = server.request("POST", "/v1/plans", {**document, "kind": "week"})
-    assert status == 422 and answer["errors"][0]["path"] == "kind"
+    assert status == 422 and "dates" in {e["path"] for e in answer["errors"]}, answer
 
 
 def test_deleting_a_running_job_stops_its_solve_within_seconds_and_keeps_the_best_checked_plan(
