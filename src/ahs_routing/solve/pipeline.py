@@ -92,7 +92,7 @@ def solve_with_stats(
             _preferences(problem, options, hints or SolveHints()),
             unserved=unserved, ineligible=ineligible, clock=clock, progress=progress, should_stop=should_stop)
     if outcome is not None:
-        unserved |= _left_out(outcome)
+        unserved |= _left_out(outcome, options)
     routes = realised_routes(problem, matrix, outcome.sketches if outcome is not None else {})
     plan, repaired = checked_plan(problem, matrix, routes, unserved, ineligible)
     cancelled = _stopped(should_stop)
@@ -167,15 +167,31 @@ def _preferences(problem: Problem, options: SolveOptions, hints: SolveHints) -> 
     )
 
 
-def _left_out(outcome: _ortools.SearchOutcome) -> dict[str, Unassigned]:
-    """Return the visits the search left out, as `capacity`: each could be served on its own."""
-    if outcome.found:
-        detail = "could be served on its own, but not together with the rest of the day's visits"
-    elif outcome.stopped_by == "cancelled":
-        detail = "the solve was cancelled before the search found a plan"
-    else:
-        detail = "the search found no plan in the time limit"
+def _left_out(outcome: _ortools.SearchOutcome, options: SolveOptions) -> dict[str, Unassigned]:
+    """Return the visits the search left out, as `capacity`, each saying why the search stopped without it.
+
+    The contract has no code for "out of time", so the code stays `capacity` (each could be
+    served on its own) and the detail says whether the search gave up on fitting it (it
+    converged or finished) or was stopped by its time or solution limit first.
+    """
+    detail = left_out_detail(outcome.found, outcome.stopped_by, options)
     return {visit_id: Unassigned(visit_id, UnassignedReason.CAPACITY, detail) for visit_id in sorted(outcome.dropped)}
+
+
+def left_out_detail(found: bool, stopped_by: str, options: SolveOptions) -> str:
+    """Return the sentence for a visit a search left out, by what stopped the search."""
+    if stopped_by == "cancelled":
+        return ("left out when the solve was cancelled" if found
+                else "the solve was cancelled before the search found a plan")
+    if not found:
+        return f"the search found no plan within its time limit of {options.time_limit:g} s"
+    if stopped_by in ("time_limit", "fallback", "handed_over"):
+        return (f"left out when the search reached its time limit of {options.time_limit:g} s; "
+                "a longer search may fit it")
+    if stopped_by == "solution_limit":
+        return (f"left out when the search reached its limit of {options.solution_limit} solutions; "
+                "a larger limit may fit it")
+    return "could be served on its own, but not together with the rest of the day's visits"
 
 
 def _stats(outcome: _ortools.SearchOutcome | None, seconds: float, repaired: int, warm_started: bool) -> SolveStats:

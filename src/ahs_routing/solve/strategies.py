@@ -38,9 +38,15 @@ log = logging.getLogger(__name__)
 #: (a 1000-visit day needs 1.4 s for one).
 FIRST_PLAN_SHARE = 0.8
 
-#: Share of the search time spent on descents from time-ordered first plans (the rest improves
-#: the best of them with the metaheuristic).
+#: Share of the search time descents from time-ordered first plans may take at most (the rest
+#: improves the best of them with the metaheuristic).
 DESCENT_SHARE = 0.7
+
+#: Descents from time-ordered first plans: a count, so that where the search goes on does not
+#: depend on how fast the machine is (the share above only caps). Nine is the fixed starts of
+#: `construct` (3 orders x 3 waiting weights); the shuffles after them never beat the second
+#: fixed start on Mankowska 50_2 (benchmarks/RESULTS.md).
+MAX_DESCENTS = 9
 
 #: Share of the search time the relaxed first leg gets on days with linked visits.
 FIRST_LEG_SHARE = 0.3
@@ -289,7 +295,7 @@ def _descents(
     best: _ortools.SearchOutcome | None = None
     solutions = 0
     first_seconds: float | None = None
-    for start, routes in enumerate(first_plans):
+    for start, routes in enumerate(itertools.islice(first_plans, MAX_DESCENTS)):
         remaining_seconds = settings.time_limit_seconds * DESCENT_SHARE - (time.monotonic() - started)
         if remaining_seconds < 0.05 or (best is not None and best.stopped_by == "time_limit"):
             break
@@ -320,11 +326,7 @@ def _search_in_two_legs(
     rules and lost nothing, it is the answer.
     """
     leg_started = time.monotonic()
-    # The first leg keeps going past its share until it has a plan: on a 1000-visit day its
-    # first insertion took longer than 30% of 30 s, and the exact model then served 191 of 1000.
-    relaxed = replace(settings, hand_over_after_seconds=settings.time_limit_seconds * FIRST_LEG_SHARE,
-                      relax_links=True)
-    first = search.run(relaxed, preferences, progress)
+    first = search.run(_relaxed_leg(settings), preferences, progress)
     whole, broken = _made_whole(search.problem, first)
     remaining_seconds = settings.time_limit_seconds - (time.monotonic() - leg_started)
     final = first.stopped_by in ("converged", "solution_limit", "search_completed")
@@ -340,6 +342,21 @@ def _search_in_two_legs(
     if first.first_solution_seconds is not None:
         second.first_solution_seconds = first.first_solution_seconds
     return second
+
+
+def _relaxed_leg(settings: _ortools.SearchSettings) -> _ortools.SearchSettings:
+    """Return the settings of the relaxed first leg: stopped by its own rules when it has a deterministic budget.
+
+    Only a search with neither a solution limit nor patience hands over by the clock (at the
+    first plan after its share of the time): a stop by the clock makes the plan depend on the
+    machine's load, which a deterministic budget rules out.
+    """
+    relaxed = replace(settings, relax_links=True)
+    if settings.solution_limit is not None or settings.patience is not None:
+        return relaxed
+    # It keeps going past its share until it has a plan: on a 1000-visit day its first
+    # insertion took longer than 30% of 30 s, and the exact model then served 191 of 1000.
+    return replace(relaxed, hand_over_after_seconds=settings.time_limit_seconds * FIRST_LEG_SHARE)
 
 
 def _made_whole(problem: Problem, outcome: _ortools.SearchOutcome) -> tuple[_ortools.SearchOutcome, set[str]]:
