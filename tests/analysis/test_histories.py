@@ -115,3 +115,22 @@ def test_a_night_shift_across_a_daylight_saving_change(
     [route] = result.plan.routes
     assert [(s.start, s.end) for s in route.stops] == [(hm(a), hm(b)) for a, b in clock]
     assert result.violations == () and result.unserved == ()
+
+
+def test_a_route_that_records_no_breaks_has_them_inferred_but_an_empty_list_means_none_taken(
+        tmp_path: Path) -> None:
+    """Another system's export without `breaks`: n1's lunch (30 min, 11:00-13:00) fits after the visits,
+    so no rule is broken; `"breaks": []` says none was taken: 30 minutes of break missed."""
+    from ahs_routing import Break
+
+    problem = small_day(dt.date(2026, 11, 23), None)
+    problem = problem.replace(staff=(replace(problem.staff[0], breaks=(Break(hm("11:00"), hm("13:00"), 1800),)),))
+    route = {"staff": "n1", "start": "08:02", "end": "09:20",
+             "stops": [{"visit": "v1", "patient": "h1", "arrival": "08:12", "start": "08:12", "end": "08:32"},
+                       {"visit": "v2", "patient": "h1", "arrival": "08:40", "start": "08:40", "end": "09:10"}]}
+    silent, empty = tmp_path / "silent.plan.json", tmp_path / "empty.plan.json"
+    silent.write_text(json.dumps({"schema_version": 1, "date": "2026-11-23", "routes": [route]}))
+    empty.write_text(json.dumps({"schema_version": 1, "date": "2026-11-23", "routes": [{**route, "breaks": []}]}))
+    inferred = replay(problem, silent)
+    assert inferred.violations == () and len(inferred.plan.routes[0].breaks) == 1
+    assert [(v.rule, v.minutes) for v in replay(problem, empty).violations] == [("break", 30)]

@@ -12,23 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
+from test_study import CONFIG as STUDY_CONFIG
 
 ROOT = Path(__file__).resolve().parents[2]
-CONFIG = """
-[scenario]
-service = "children_home_hospital"
-patients_per_day = 4
-seed = 3
-
-[study]
-staff = [2, 3]
-days = 3
-travel_limits = [60]
-time_limit = 20
-patience = 5
-solution_limit = 10
-workers = 1
-"""
+# The CLI test's study with three days, on one worker so the kill comes between days.
+CONFIG = STUDY_CONFIG.replace("days = 1", "days = 3").replace("workers = 2", "workers = 1")
 TASKS = {(60.0, staff, day) for staff in (2, 3) for day in range(3)}
 
 
