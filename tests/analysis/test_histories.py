@@ -134,3 +134,21 @@ def test_a_route_that_records_no_breaks_has_them_inferred_but_an_empty_list_mean
     inferred = replay(problem, silent)
     assert inferred.violations == () and len(inferred.plan.routes[0].breaks) == 1
     assert [(v.rule, v.minutes) for v in replay(problem, empty).violations] == [("break", 30)]
+
+
+@pytest.mark.parametrize(("eve", "opens"), [(dt.date(2026, 3, 28), "25:40"), (dt.date(2026, 10, 24), "26:40")])
+def test_a_night_plan_exported_with_offsets_replays_to_the_same_minutes(eve: dt.date, opens: str) -> None:
+    """The library's own night plan across a DST change (26:00 on the spring eve's clock, 27:00 on the
+    autumn eve's), exported as a visit log with the zone's offsets, replays to the very same stops."""
+    from ahs_routing import SolveOptions, solve
+    from ahs_routing.studies.history import visit_log
+
+    problem = small_day(eve, OSLO, shift=("22:00", "30:00"), windows=((opens, "28:40"),))
+    plan = solve(problem, SolveOptions(time_limit=2, seed=1, solution_limit=20))
+    exported = visit_log(plan, OSLO)
+    stamps = list(exported["start"]) + list(exported["end"])
+    assert {t[-6:] for t in stamps} == {"+01:00", "+02:00"}  # both sides of the change
+    again = replay(problem, exported)
+    assert again.violations == ()
+    assert [(s.visit, s.start, s.end) for s in again.plan.routes[0].stops] == \
+        [(s.visit, s.start, s.end) for s in plan.routes[0].stops]
