@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import Routed
+from real_osrm import Routed
 
 from ahs_routing import Location, check_plan, problem_from_dict, read_plan, read_problem
 from ahs_routing.travel import OsrmProvider, travel_matrix
