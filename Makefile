@@ -30,8 +30,13 @@ imports: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy src
 
+# A real osrm-routed for tests/travel (scripts/osrm_for_tests.sh: osrm-bindings on Python 3.12, the Oslo
+# extract built once and cached). Without one the real-server tests skip; with CI=true they fail instead.
+OSRM_ENV := $(VENV)/osrm.env
+
 unit: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -q
+	bash scripts/osrm_for_tests.sh $(OSRM_ENV)
+	set -a && . ./$(OSRM_ENV) && set +a && $(BIN)/python -m pytest -q
 
 test: lint imports typecheck unit
 

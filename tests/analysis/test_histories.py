@@ -115,3 +115,40 @@ def test_a_night_shift_across_a_daylight_saving_change(
     [route] = result.plan.routes
     assert [(s.start, s.end) for s in route.stops] == [(hm(a), hm(b)) for a, b in clock]
     assert result.violations == () and result.unserved == ()
+
+
+def test_a_route_that_records_no_breaks_has_them_inferred_but_an_empty_list_means_none_taken(
+        tmp_path: Path) -> None:
+    """Another system's export without `breaks`: n1's lunch (30 min, 11:00-13:00) fits after the visits,
+    so no rule is broken; `"breaks": []` says none was taken: 30 minutes of break missed."""
+    from ahs_routing import Break
+
+    problem = small_day(dt.date(2026, 11, 23), None)
+    problem = problem.replace(staff=(replace(problem.staff[0], breaks=(Break(hm("11:00"), hm("13:00"), 1800),)),))
+    route = {"staff": "n1", "start": "08:02", "end": "09:20",
+             "stops": [{"visit": "v1", "patient": "h1", "arrival": "08:12", "start": "08:12", "end": "08:32"},
+                       {"visit": "v2", "patient": "h1", "arrival": "08:40", "start": "08:40", "end": "09:10"}]}
+    silent, empty = tmp_path / "silent.plan.json", tmp_path / "empty.plan.json"
+    silent.write_text(json.dumps({"schema_version": 1, "date": "2026-11-23", "routes": [route]}))
+    empty.write_text(json.dumps({"schema_version": 1, "date": "2026-11-23", "routes": [{**route, "breaks": []}]}))
+    inferred = replay(problem, silent)
+    assert inferred.violations == () and len(inferred.plan.routes[0].breaks) == 1
+    assert [(v.rule, v.minutes) for v in replay(problem, empty).violations] == [("break", 30)]
+
+
+@pytest.mark.parametrize(("eve", "opens"), [(dt.date(2026, 3, 28), "25:40"), (dt.date(2026, 10, 24), "26:40")])
+def test_a_night_plan_exported_with_offsets_replays_to_the_same_minutes(eve: dt.date, opens: str) -> None:
+    """The library's own night plan across a DST change (26:00 on the spring eve's clock, 27:00 on the
+    autumn eve's), exported as a visit log with the zone's offsets, replays to the very same stops."""
+    from ahs_routing import SolveOptions, solve
+    from ahs_routing.studies.history import visit_log
+
+    problem = small_day(eve, OSLO, shift=("22:00", "30:00"), windows=((opens, "28:40"),))
+    plan = solve(problem, SolveOptions(time_limit=2, seed=1, solution_limit=20))
+    exported = visit_log(plan, OSLO)
+    stamps = list(exported["start"]) + list(exported["end"])
+    assert {t[-6:] for t in stamps} == {"+01:00", "+02:00"}  # both sides of the change
+    again = replay(problem, exported)
+    assert again.violations == ()
+    assert [(s.visit, s.start, s.end) for s in again.plan.routes[0].stops] == \
+        [(s.visit, s.start, s.end) for s in plan.routes[0].stops]

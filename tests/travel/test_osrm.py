@@ -2,18 +2,15 @@
 
 The fake server puts every coordinate on a line: a place at longitude 10 + x/1000 is x
 minutes (and x km) east of longitude 10, so travel between two places is |x - y| minutes.
-The real server is built from the Oslo extract with scripts/prepare_osrm.sh when the OSRM
-binaries are on PATH or in $AHS_OSRM_BIN (e.g. the osrm-bindings wheel on Python 3.12).
+The real server serves the Oslo extract (tests/travel/conftest.py; `make unit` prepares it with
+scripts/osrm_for_tests.sh); its tests skip without OSRM binaries, except with CI=true, where they fail.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
 import socket
-import subprocess
 import threading
 import time
 import urllib.parse
@@ -255,51 +252,7 @@ def test_eligibility_with_the_osrm_provider(fake: tuple[FakeOsrm, str]) -> None:
     assert found == {"c": "61 min from base, limit 60"}
 
 
-# A real osrm-routed on loopback ------------------------------------------------------------------
-
-
-def _osrm_bin() -> Path | None:
-    configured = os.environ.get("AHS_OSRM_BIN")
-    if configured:
-        return Path(configured)
-    found = shutil.which("osrm-routed")
-    return Path(found).parent if found else None
-
-
-@pytest.fixture(scope="module")
-def osrm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Build the Oslo extract with scripts/prepare_osrm.sh and serve it on a free loopback port."""
-    binaries = _osrm_bin()
-    if binaries is None or not (binaries / "osrm-routed").exists():
-        pytest.skip("OSRM binaries not found: set AHS_OSRM_BIN to the folder holding osrm-routed "
-                    "(pip install osrm-bindings on Python 3.12 ships them) or put them on PATH")
-    if not OSLO.is_file():
-        pytest.skip(f"the Oslo extract is not at {OSLO}")
-    work = tmp_path_factory.mktemp("osrm")
-    env = {**os.environ, "PATH": f"{binaries}{os.pathsep}{os.environ.get('PATH', '')}"}
-    subprocess.run(["bash", str(ROOT / "scripts" / "prepare_osrm.sh"), str(OSLO), str(work)],
-                   check=True, env=env, capture_output=True, timeout=300)
-    port = _closed_port()
-    server = subprocess.Popen(
-        [str(binaries / "osrm-routed"), "--algorithm", "ch", "--ip", "127.0.0.1", "--port", str(port),
-         "--max-table-size", "1000", "--verbosity", "WARNING", str(work / "oslo-center.osrm")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/nearest/v1/driving/10.75,59.91", timeout=1).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    pytest.fail("osrm-routed did not start")
-                time.sleep(0.2)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+# A real osrm-routed on loopback (tests/travel/conftest.py) -------------------------------------
 
 
 def test_real_osrm_agrees_with_the_graph_provider_on_oslo(osrm_server: str) -> None:

@@ -31,7 +31,7 @@ from ahs_routing.domain.kpis import compute_kpis, plan_status
 from ahs_routing.domain.model import Problem, Staff, lateness
 from ahs_routing.domain.plan import Kpis, Plan, Route, Stop, Unassigned, UnassignedReason
 from ahs_routing.errors import InputError, ProblemCollector
-from ahs_routing.io.contract import read_history_plan
+from ahs_routing.io.contract import load_json, plan_from_dict
 from ahs_routing.io.timestamps import timestamp_seconds
 from ahs_routing.schedule.timing import assemble_route, free_stretches
 from ahs_routing.solve.diagnosis import diagnose
@@ -144,9 +144,13 @@ History = Plan | pd.DataFrame | str | Path
 def replay(problem: Problem, history: History, travel: TravelMatrix | None = None) -> Replay:
     """Return the replay of a historical day given as a plan, a visit log table, or a file of either."""
     matrix = travel if travel is not None else travel_matrix(problem)
+    unrecorded: frozenset[str] = frozenset()
     if isinstance(history, str | Path):
-        history = load_history(history)
-    days = _records_from_plan(problem, history) if isinstance(history, Plan) else _records_from_log(problem, history)
+        history, unrecorded = _read_history(history)
+    if isinstance(history, Plan):
+        days = _records_from_plan(problem, history, unrecorded)
+    else:
+        days = _records_from_log(problem, history)
     performed = _as_performed(problem, days)
     routes = [_rebuild(performed, matrix, day) for day in days]
     order = {s.id: i for i, s in enumerate(problem.staff)}
@@ -167,12 +171,24 @@ def replay(problem: Problem, history: History, travel: TravelMatrix | None = Non
 
 
 def load_history(path: str | Path) -> Plan | pd.DataFrame:
-    """Return what a history file holds: a plan (`.json`) or a visit log (`.csv`)."""
+    """Return what a history file holds: a plan (`.json`, output-only fields optional) or a visit log (`.csv`).
+
+    Replaying the file itself (`replay(problem, path)`) also knows which routes recorded no
+    `breaks` at all: their breaks are inferred, as for a visit log.
+    """
+    return _read_history(path)[0]
+
+
+def _read_history(path: str | Path) -> tuple[Plan | pd.DataFrame, frozenset[str]]:
+    """Return a history file's content, and the staff whose route in a plan document has no `breaks` key."""
     suffix = Path(path).suffix.lower()
     if suffix == ".json":
-        return read_history_plan(path)
+        data = load_json(path)
+        plan = plan_from_dict(data, history=True)
+        unrecorded = frozenset(r["staff"] for r in data["routes"] if "breaks" not in r)
+        return plan, unrecorded
     if suffix == ".csv":
-        return read_visit_log(path)
+        return read_visit_log(path), frozenset()
     raise InputError(f"{path}: a history is a plan document (.json) or a visit log (.csv), not {suffix or 'no suffix'}")
 
 
@@ -213,7 +229,7 @@ class _StaffRecord:
     end: int | None = None
 
 
-def _records_from_plan(problem: Problem, plan: Plan) -> list[_StaffRecord]:
+def _records_from_plan(problem: Problem, plan: Plan, unrecorded: frozenset[str]) -> list[_StaffRecord]:
     problems = ProblemCollector()
     days: dict[str, _StaffRecord] = {}
     first_route: dict[str, int] = {}
@@ -226,8 +242,9 @@ def _records_from_plan(problem: Problem, plan: Plan) -> list[_StaffRecord]:
                          f"a second route for {route.staff} (first at routes[{first_route[route.staff]}])")
             continue
         first_route[route.staff] = i
-        day = _StaffRecord(route.staff, breaks=sorted((b.start, b.end) for b in route.breaks),
-                        start=route.start, end=route.end)
+        # A route that says nothing of breaks (another system's export) gets them inferred, as a log does.
+        breaks = None if route.staff in unrecorded else sorted((b.start, b.end) for b in route.breaks)
+        day = _StaffRecord(route.staff, breaks=breaks, start=route.start, end=route.end)
         for j, stop in enumerate(route.stops):
             day.visits.append(_Performed(f"routes[{i}].stops[{j}]", route.staff, stop.visit, stop.patient,
                                          stop.start, stop.end, stop.arrival))

@@ -11,7 +11,6 @@ import argparse
 import json
 
 from ahs_routing.analysis.compare import compare_day
-from ahs_routing.analysis.replay import load_history
 from ahs_routing.cli.common import EXIT_OK, Subcommands, add_solve_arguments, solve_options
 from ahs_routing.io.contract import read_problem
 
@@ -30,8 +29,8 @@ def register(subcommands: Subcommands) -> None:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     problem = read_problem(args.problem)
-    history = load_history(args.history)
-    comparison = compare_day(problem, history, solve_options(args))
+    # The file itself (replayed before the search starts): a route without `breaks` has them inferred.
+    comparison = compare_day(problem, args.history, solve_options(args))
     if args.json:
         print(json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False))
     else:

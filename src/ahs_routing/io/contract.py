@@ -468,11 +468,6 @@ def _stated_kpis(routes: tuple[Route, ...], unassigned: tuple[Unassigned, ...]) 
                 overtime_seconds=0, continuity_rate=None, staff_used=sum(1 for r in routes if r.stops))
 
 
-def read_history_plan(path: str | Path) -> Plan:
-    """Return the `Plan` of a plan document read as a history: output-only fields may be absent."""
-    return plan_from_dict(load_json(path), history=True)
-
-
 def read_plan(path: str | Path) -> Plan:
     """Return the `Plan` stored in a JSON file."""
     return plan_from_dict(load_json(path))

@@ -61,3 +61,9 @@ def timestamp_seconds(value: Any, date: dt.date, timezone: str | None) -> int:
     if not 0 <= seconds < MAX_CLOCK_SECONDS:  # the plan date or the night after it
         raise InputError(f"{value!r} is not on the plan date {date.isoformat()} (or the night after)")
     return int(seconds)
+
+
+def timestamp_at(seconds: int, date: dt.date, timezone: str) -> dt.datetime:
+    """Return the moment `seconds` on the plan date's clock as a date and time in the zone (its offset then)."""
+    midnight = dt.datetime.combine(date, dt.time(), tzinfo=date_clock_offset(date, timezone))
+    return (midnight + dt.timedelta(seconds=seconds)).astimezone(zoneinfo.ZoneInfo(timezone))

@@ -32,6 +32,7 @@ from ahs_routing.domain.kpis import compute_kpis, plan_status
 from ahs_routing.domain.model import Break, Problem, Staff, Visit
 from ahs_routing.domain.plan import Plan, Route, Stop, Unassigned, UnassignedReason
 from ahs_routing.io.contract import dumps, plan_to_dict, problem_to_dict
+from ahs_routing.io.timestamps import timestamp_at
 from ahs_routing.schedule.timing import assemble_route, break_start, leave_late
 from ahs_routing.solve.diagnosis import diagnose
 from ahs_routing.studies.scenarios import generate_day
@@ -60,8 +61,9 @@ class HistoricalDay:
     driven: Plan
 
     def log(self) -> pd.DataFrame:
-        """Return the visit log of the day: staff, visit, patient, arrival, start, end ("HH:MM")."""
-        return visit_log(self.driven)
+        """Return the visit log of the day: staff, visit, patient, arrival, start, end ("HH:MM", or
+        dates and times with offsets when the problem has a `timezone`)."""
+        return visit_log(self.driven, self.problem.timezone)
 
     def save(self, directory: str | Path, as_log: bool = False) -> tuple[Path, Path]:
         """Write NAME.json (the problem) and NAME.plan.json (or NAME.csv, the visit log); return both paths."""
@@ -78,11 +80,22 @@ class HistoricalDay:
         return problem_path, history_path
 
 
-def visit_log(plan: Plan) -> pd.DataFrame:
-    """Return a plan's stops as a visit log table (the columns `ahs_routing.analysis.replay` reads)."""
+def visit_log(plan: Plan, timezone: str | None = None) -> pd.DataFrame:
+    """Return a plan's stops as a visit log table (the columns `ahs_routing.analysis.replay` reads).
+
+    Times are "HH:MM" on the plan date's clock; with the problem's `timezone`, ISO dates and times
+    with the zone's offset at that moment (``2026-03-29T03:10:00+02:00``), exact across a
+    daylight-saving change.
+    """
+
+    def when(seconds: int) -> str:
+        if timezone is None:
+            return format_clock(seconds)
+        return timestamp_at(seconds, plan.date, timezone).isoformat()
+
     rows = [
-        {"staff": route.staff, "visit": stop.visit, "patient": stop.patient, "arrival": format_clock(stop.arrival),
-         "start": format_clock(stop.start), "end": format_clock(stop.end)}
+        {"staff": route.staff, "visit": stop.visit, "patient": stop.patient, "arrival": when(stop.arrival),
+         "start": when(stop.start), "end": when(stop.end)}
         for route in plan.routes for stop in route.stops
     ]
     return pd.DataFrame(rows, columns=["staff", "visit", "patient", "arrival", "start", "end"])

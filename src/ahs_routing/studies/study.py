@@ -25,6 +25,7 @@ import json
 import logging
 import math
 import multiprocessing
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -252,12 +253,20 @@ class CapacityStudy:
         self._rows[key] = dict(row)
         if self.results is not None:
             self.results.parent.mkdir(parents=True, exist_ok=True)
-            with self.results.open("a", encoding="utf-8") as handle:
-                handle.write(json.dumps({"study": self.fingerprint, **row}) + "\n")
+            line = (json.dumps({"study": self.fingerprint, **row}) + "\n").encode("utf-8")
+            # One write of the whole line to a file opened for appending, on disk before the next
+            # day is kept: a run killed at any moment leaves whole lines, or a last one cut short.
+            handle = os.open(self.results, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(handle, line)
+                os.fsync(handle)
+            finally:
+                os.close(handle)
 
     def _load(self) -> None:
         if self.results is None or not self.results.exists():
             return
+        self._cut_partial_line()
         mine = self.fingerprint
         for number, line in enumerate(self.results.read_text(encoding="utf-8").splitlines(), start=1):
             try:
@@ -272,6 +281,18 @@ class CapacityStudy:
             limit = row["travel_limit"]
             row["travel_limit"] = None if limit is None else float(limit)
             self._rows[(row["travel_limit"], int(row["staff"]), int(row["day"]))] = row
+
+
+    def _cut_partial_line(self) -> None:
+        """Remove a last line cut short by a kill (no newline): the next row appended would join it and
+        be lost too. That day is solved again."""
+        assert self.results is not None
+        data = self.results.read_bytes()
+        if data and not data.endswith(b"\n"):
+            log.warning("%s ends in a row cut short by an interruption; it is removed and that day solved again",
+                        self.results)
+            with self.results.open("r+b") as handle:
+                handle.truncate(data.rfind(b"\n") + 1)
 
 
 def _canonical(value: Any) -> Any:

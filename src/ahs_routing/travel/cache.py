@@ -11,6 +11,12 @@ Safe under concurrent processes: the database runs in WAL mode (readers never bl
 writer), every write is one short transaction retried under a busy timeout, and entries
 are written with INSERT OR REPLACE of identical content, so two processes computing the
 same matrix at once both succeed and agree.
+
+Never a wrong matrix: each entry carries a SHA-256 digest of its key, size and figures, and
+an entry whose figures do not match it (a damaged disk, a file edited by hand, an entry from
+before digests) is recomputed and rewritten, with a WARNING. A file SQLite cannot read (not a
+database, malformed) or that another process keeps locked past the busy timeout is a
+`TravelError` naming the file and what to do; the file is never deleted behind the caller's back.
 """
 
 from __future__ import annotations
@@ -47,7 +53,8 @@ CREATE TABLE IF NOT EXISTS matrices (
     size INTEGER NOT NULL,
     created REAL NOT NULL,
     seconds BLOB NOT NULL,
-    km BLOB
+    km BLOB,
+    digest TEXT
 )
 """
 
@@ -99,11 +106,13 @@ class CachedProvider:
         position = {point: i for i, point in enumerate(points)}
         key = _key(self.provider.cache_settings(), points)
         rows = np.array([position[_rounded(places[p])] for p in ids], dtype=np.int64)
-        with _connect(self.path) as connection:
-            stored = connection.execute("SELECT size, seconds, km FROM matrices WHERE key = ?", (key,)).fetchone()
+        stored = self._read(key)
+        if stored is not None and not _intact(key, len(points), *stored):
+            logger.warning("travel cache %s: a damaged entry was recomputed and rewritten", Path(self.path).name)
+            stored = None
         if stored is not None:
             self._counter.hits += 1
-            size, seconds_blob, km_blob = stored
+            size, seconds_blob, km_blob, _ = stored
             seconds = np.frombuffer(seconds_blob, dtype=np.int64).reshape(size, size)
             km = None if km_blob is None else np.frombuffer(km_blob, dtype=np.float64).reshape(size, size)
         else:
@@ -119,18 +128,54 @@ class CachedProvider:
         # Two places on the very same spot are no trip, whatever the provider said for a point to itself.
         return TravelMatrix(ids, seconds[np.ix_(rows, rows)], picked_km)
 
+    def _read(self, key: str) -> tuple[int, bytes, bytes | None, str | None] | None:
+        """Return the stored (size, seconds, km, digest) of a key, None when absent; TravelError when unreadable."""
+        try:
+            with _connect(self.path) as connection:
+                row = connection.execute("SELECT size, seconds, km, digest FROM matrices WHERE key = ?",
+                                         (key,)).fetchone()
+        except sqlite3.Error as error:
+            raise _unreadable(self.path, error) from error
+        return None if row is None else (row[0], row[1], row[2], row[3])
+
     def _store(self, key: str, size: int, seconds: npt.NDArray[np.int64], km: npt.NDArray[np.float64] | None) -> None:
         provider = str(self.provider.cache_settings().get("provider", type(self.provider).__name__))
+        seconds_blob, km_blob = seconds.tobytes(), None if km is None else km.tobytes()
         try:
             with _connect(self.path) as connection:
                 connection.execute(
-                    "INSERT OR REPLACE INTO matrices (key, provider, size, created, seconds, km)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (key, provider, size, time.time(), seconds.tobytes(), None if km is None else km.tobytes()),
+                    "INSERT OR REPLACE INTO matrices (key, provider, size, created, seconds, km, digest)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (key, provider, size, time.time(), seconds_blob, km_blob,
+                     _digest(key, size, seconds_blob, km_blob)),
                 )
         except sqlite3.Error as error:
             # The matrix is correct either way; a cache that cannot be written only costs time.
             logger.warning("travel cache %s: could not store a matrix: %s", Path(self.path).name, error)
+
+
+def _digest(key: str, size: int, seconds: bytes, km: bytes | None) -> str:
+    digest = hashlib.sha256(f"{key}:{size}:".encode())
+    digest.update(seconds)
+    digest.update(b"-" if km is None else b"+" + km)
+    return digest.hexdigest()
+
+
+def _intact(key: str, size: int, stored_size: object, seconds: object, km: object, digest: object) -> bool:
+    """True when a stored entry is whole: the size asked for, and figures matching their digest."""
+    cells = size * size * 8  # int64 seconds and float64 km
+    return (stored_size == size and isinstance(seconds, bytes) and len(seconds) == cells
+            and (km is None or (isinstance(km, bytes) and len(km) == cells))
+            and digest == _digest(key, size, seconds, km))
+
+
+def _unreadable(path: str, error: sqlite3.Error) -> TravelError:
+    """Return the error for a cache file SQLite cannot use, saying what to do about it."""
+    if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+        return TravelError(f"travel cache {path!r} is locked by another process (waited {_BUSY_TIMEOUT_S:g} s): "
+                           f"{error}; end that process or use another cache file")
+    return TravelError(f"travel cache {path!r} cannot be read ({error}); it holds only travel figures: "
+                       "delete it and it is rebuilt")
 
 
 def _rounded(location: Location) -> tuple[float, float]:
@@ -180,7 +225,10 @@ class _connect:
             _use_wal(connection)
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute(_SCHEMA)
-        except (sqlite3.Error, OSError) as error:
+            _add_digests(connection)
+        except sqlite3.Error as error:
+            raise _unreadable(self.path, error) from error
+        except OSError as error:
             raise TravelError(f"travel cache {self.path!r} cannot be opened: {error}") from error
         self.connection = connection
         return connection
@@ -188,6 +236,17 @@ class _connect:
     def __exit__(self, *exc: object) -> None:
         if self.connection is not None:
             self.connection.close()
+
+
+def _add_digests(connection: sqlite3.Connection) -> None:
+    """Give a cache file from before digests its digest column (its entries are then recomputed once)."""
+    columns = {row[1] for row in connection.execute("PRAGMA table_info(matrices)")}
+    if "digest" not in columns:
+        try:
+            connection.execute("ALTER TABLE matrices ADD COLUMN digest TEXT")
+        except sqlite3.OperationalError as error:
+            if "duplicate column" not in str(error):  # another process added it first
+                raise
 
 
 def clear_cache(path: str | os.PathLike[str]) -> int:
