@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import pickle
 import time
+from dataclasses import replace
 
 import pytest
 from builders import day, nurse, patient, visit
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from planned_days import five_visits
 
 import ahs_routing
 from ahs_routing import SolveOptions, check_plan, plan_from_dict, plan_to_dict, solve, solve_with_stats
 from ahs_routing.domain.plan import UnassignedReason
 from ahs_routing.studies.scenarios import generate_day
+
+_PLAN = five_visits()[1]
 
 
 def _small_day() -> ahs_routing.Problem:
@@ -86,3 +93,19 @@ def test_a_running_solve_stops_within_seconds_and_keeps_its_best_checked_plan(pl
     assert stats.stopped_by == "cancelled"
     assert check_plan(problem, plan) == []
     assert plan.kpis.visits_served > 0
+
+
+_JSON_SCALARS = st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(max_size=20) \
+    | st.floats(allow_nan=False, allow_infinity=False)
+_JSON = st.recursive(_JSON_SCALARS, lambda inner: st.lists(inner, max_size=3)
+                     | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(meta=st.dictionaries(st.text(min_size=1, max_size=12), _JSON, max_size=6))
+def test_any_json_meta_round_trips_through_the_plan_document(meta: dict[str, object]) -> None:
+    plan = replace(_PLAN, meta=meta)
+    document = json.loads(json.dumps(plan_to_dict(plan)))
+    assert ("meta" in document) == bool(meta)
+    reread = plan_from_dict(document)
+    assert dict(reread.meta) == meta and reread == plan
