@@ -16,6 +16,7 @@ from live_server import LiveServer, alive
 
 from ahs_routing import Problem, check_plan, plan_from_dict, problem_to_dict
 from ahs_routing.service.jobs import JobStore
+from ahs_routing.service.solving import week_solver
 from ahs_routing.studies.scenarios import generate_day
 
 pytest.importorskip("fastapi")
@@ -80,7 +81,9 @@ def test_bad_requests_get_every_problem_with_its_path(server: LiveServer) -> Non
     status, answer = server.request("POST", "/v1/plans?time_limit=0", problem_to_dict(small_day()))
     assert status == 422 and answer["errors"][0]["path"] == "time_limit"
     status, answer = server.request("POST", "/v1/plans", {**document, "kind": "week"})
-    assert status == 422 and answer["errors"][0]["path"] == "kind"
+    assert status == 422
+    if week_solver() is None:
+        assert answer["errors"][0]["path"] == "kind"
 
 
 def test_deleting_a_running_job_stops_its_solve_within_seconds_and_keeps_the_best_checked_plan(
