@@ -15,6 +15,8 @@ from builders import day, nurse, patient, visit
 from live_server import LiveServer, alive
 
 from ahs_routing import Problem, check_plan, plan_from_dict, problem_to_dict
+from ahs_routing.service.jobs import JobStore
+from ahs_routing.service.solving import week_solver
 from ahs_routing.studies.scenarios import generate_day
 
 pytest.importorskip("fastapi")
@@ -136,3 +138,16 @@ def test_after_sigkill_and_a_restart_nothing_is_lost_and_nothing_stays_running(t
         assert second.request("GET", "/v1/health", token="")[0] == 200  # health needs no token
     finally:
         second.stop()
+
+
+def test_stopping_the_service_hands_a_running_job_back_to_the_queue(tmp_path: Path) -> None:
+    """Ctrl-C is not a crash: the running job goes back to the queue without counting an attempt."""
+    live = LiveServer(tmp_path / "jobs.sqlite").start()
+    try:
+        job_id = _submit(live, long_day(), LONG)
+        live.wait_for(job_id, {"running"})
+    finally:
+        live.stop()
+    assert live.process is not None and live.process.returncode == 0
+    job = JobStore(tmp_path / "jobs.sqlite").get(job_id)
+    assert job is not None and (job.status, job.attempts) == ("queued", 0)

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
+import json
+import logging
 import pickle
 import time
+from dataclasses import replace
 
 import pytest
 from builders import day, nurse, patient, visit
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from planned_days import five_visits
 
 import ahs_routing
 from ahs_routing import SolveOptions, check_plan, plan_from_dict, plan_to_dict, solve, solve_with_stats
 from ahs_routing.domain.plan import UnassignedReason
+from ahs_routing.solve import _pyvrp
 from ahs_routing.studies.scenarios import generate_day
+
+_PLAN = five_visits()[1]
 
 
 def _small_day() -> ahs_routing.Problem:
@@ -86,3 +96,40 @@ def test_a_running_solve_stops_within_seconds_and_keeps_its_best_checked_plan(pl
     assert stats.stopped_by == "cancelled"
     assert check_plan(problem, plan) == []
     assert plan.kpis.visits_served > 0
+
+
+_JSON_SCALARS = st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(max_size=20) \
+    | st.floats(allow_nan=False, allow_infinity=False)
+_JSON = st.recursive(_JSON_SCALARS, lambda inner: st.lists(inner, max_size=3)
+                     | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(meta=st.dictionaries(st.text(min_size=1, max_size=12), _JSON, max_size=6))
+def test_any_json_meta_round_trips_through_the_plan_document(meta: dict[str, object]) -> None:
+    plan = replace(_PLAN, meta=meta)
+    document = json.loads(json.dumps(plan_to_dict(plan)))
+    assert ("meta" in document) == bool(meta)
+    reread = plan_from_dict(document)
+    assert dict(reread.meta) == meta and reread == plan
+
+
+def test_without_pyvrp_the_library_warns_once_and_plans_say_so(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """pyvrp is a core dependency; if it is missing anyway (--no-deps), the warm start does not vanish silently."""
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *args: None if name == "pyvrp" else real_find_spec(name, *args))
+    monkeypatch.setattr(_pyvrp, "installed_version", lambda: None)
+    _pyvrp.available.cache_clear()
+    try:
+        problem = _plain_day(6)
+        with caplog.at_level(logging.WARNING, logger="ahs_routing.solve._pyvrp"):
+            plans = [solve(problem, SolveOptions(time_limit=1.0, solution_limit=30)) for _ in range(2)]
+    finally:
+        _pyvrp.available.cache_clear()
+    warnings = [r for r in caplog.records if "pyvrp is not installed" in r.getMessage()]
+    assert len(warnings) == 1 and "pip install" in warnings[0].getMessage()
+    assert all(p.meta["pyvrp_version"] is None and p.meta["warm_started"] is False for p in plans)
+    assert all(check_plan(problem, p) == [] for p in plans)

@@ -6,6 +6,7 @@ worker process and returns the plan document with its `meta`, checked by the ind
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import inspect
 from collections.abc import Callable
@@ -17,15 +18,17 @@ from ahs_routing.errors import InputError
 from ahs_routing.io.contract import json_schemas, plan_to_dict, problem_from_dict
 from ahs_routing.service.jobs import SearchLimits
 from ahs_routing.solve import SolveOptions, solve_with_stats
+from ahs_routing.version import library_version
 
 ProgressReport = Callable[[float, int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
 class WeekSolver:
-    """The week solver's three parts, when the library has them (`ahs_routing.io.week`, `solve_week`)."""
+    """The week solver's parts, when the library has them (`ahs_routing.io.week`, `ahs_routing.solve.week`)."""
 
     parse: Callable[[Any], Any]
+    options: Callable[[SolveOptions, int], Any]
     solve: Callable[..., Any]
     to_dict: Callable[..., dict[str, Any]]
     schemas: Callable[[], dict[str, Any]]
@@ -35,9 +38,9 @@ def week_solver() -> WeekSolver | None:
     """Return the week solver when this version of the library has one, else None."""
     try:
         week_io = importlib.import_module("ahs_routing.io.week")
-        solve_module = importlib.import_module("ahs_routing.solve")
-        return WeekSolver(week_io.week_from_dict, solve_module.solve_week, week_io.week_plan_to_dict,
-                          week_io.week_json_schemas)
+        week_solve = importlib.import_module("ahs_routing.solve.week")
+        return WeekSolver(week_io.week_from_dict, week_solve.week_options, week_solve.solve_week,
+                          week_io.week_plan_to_dict, week_io.week_json_schemas)
     except (ImportError, AttributeError):
         return None
 
@@ -97,13 +100,21 @@ def solve_document(
 def _solve_week(
     data: Any, options: SolveOptions, progress: ProgressReport, should_stop: Callable[[], bool],
 ) -> tuple[dict[str, Any], str]:
-    """Return the week plan document; the hooks are passed only if the week solver takes them."""
+    """Return the week plan document, its whole week capped by the time limit.
+
+    The hooks are passed only if the week solver takes them; one that does not runs to its end,
+    and a cancel asked meanwhile marks the job cancelled with that plan.
+    """
     solver = week_solver()
     assert solver is not None
     week = solver.parse(data)
     accepted = inspect.signature(solver.solve).parameters
     extras = {name: hook for name, hook in (("progress", progress), ("should_stop", should_stop))
               if name in accepted}
-    plan = solver.solve(week, options, **extras)
-    document = solver.to_dict(plan)
-    return document, "cancelled" if should_stop() else str(document.get("meta", {}).get("stopped_by", "unknown"))
+    plan = solver.solve(week, solver.options(options, len(week.dates)), **extras)
+    stopped_by = "cancelled" if should_stop() else "completed"
+    meta = {"library_version": library_version(), "seed": options.seed, "time_limit": options.time_limit,
+            "solution_limit": options.solution_limit,
+            "solved_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "stopped_by": stopped_by}
+    return solver.to_dict(plan, meta=meta), stopped_by
