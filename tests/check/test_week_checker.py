@@ -168,3 +168,12 @@ def test_a_stop_for_an_unknown_visit_is_reported_not_raised() -> None:
                  route.stops[-1].end + 1200)
     broken = replace_day(plan, MON, routes=(dataclasses.replace(route, stops=(*route.stops, stray)),))
     assert "occurrence" in rules(check_week_plan(week, broken))
+
+
+def test_every_day_plan_lists_the_weeks_ineligible_patients() -> None:
+    from ahs_routing import IneligiblePatient, IneligibleReason
+
+    week = small_week()
+    plan = hand_plan(week, VALID_ROUTES)
+    wrong = replace_day(plan, MON, ineligible_patients=(IneligiblePatient("p1", IneligibleReason.AGE_LIMIT),))
+    assert [v.rule for v in check_week_plan(week, wrong)] == ["ineligible"]

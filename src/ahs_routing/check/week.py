@@ -86,6 +86,11 @@ def _check_day(week: Week, date: dt.date, plan: Plan, travel: TravelMatrix, foun
             found.append(Violation("day_off", f"{date.isoformat()}: {route.staff} has a route but "
                                    + ("no entry for this date" if known else "is not in the week's staff"),
                                    staff=route.staff))
+    listed = {p.patient for p in plan.ineligible_patients}
+    excluded = {p.patient for p in ineligible_patients(week.template, travel)}
+    if listed != excluded:
+        found.append(Violation("ineligible", f"{date.isoformat()}: the day plan lists ineligible patients "
+                               f"{sorted(listed)}, the week's are {sorted(excluded)}"))
     ids = day_visit_ids(week, date, plan, found)
     for visit_id in sorted(ids):
         pinned = week.visit_by_id[visit_id].visit.pinned_staff

@@ -4,23 +4,25 @@ The search decides the dates and the routes together, with the day solver (`solv
 
 1. Dates. Visits on a fixed date, and recurring visits due on every allowed date (daily meals, and
    so every `after`-linked visit), have no choice. Each other recurring visit gets the `count`
-   allowed, well-spaced dates that balance each date's load (service plus a trip from the base)
-   against the working minutes of the staff able to do it that date, preferring dates its patient
-   is visited anyway (one trip for two visits). The baseline (`assignment="first_dates"`) takes
-   the first allowed dates that keep the spacing.
-2. Routes. Each date is solved by the day solver, in date order; with `continuity_minutes` > 0
-   the staff who already visited a patient this week are that patient's preferred staff
-   (`SolveHints.preferred_staff`), so fewer distinct staff come to each home.
-3. Improvement, `improvement_rounds` times: an occurrence a day could not serve is moved to another
-   allowed date with room, that date re-routed and the move kept only if it serves more; then each
-   date is re-routed with the whole week's staff as hints and kept when it serves as much and
-   brings fewer staff per patient (or the same with less travel).
+   allowed, well-spaced dates where it costs least: the detour from the nearest home already
+   visited that date (or the base), plus its work weighted by how full that date's staff are
+   (a mild pull towards emptier dates, a strong push away from dates over 60% full). The
+   baseline (`assignment="first_dates"`) takes the first allowed dates that keep the spacing.
+2. Routes. Each date is solved on its own by the day solver, for travel.
+3. Continuity, free: each date's routes are handed, by an optimal assignment, to the colleagues
+   rostered that date who already know their patients (same places, same breaks, a shift that
+   holds the route: travel does not change).
+4. Improvement, `improvement_rounds` times: an occurrence a day could not serve is moved to another
+   allowed date with room, that date re-routed and the move kept only if it serves more; each date
+   is re-routed with the staff who visit its patients on the other dates as hints (`SolveHints.preferred_staff`)
+   and the new day kept when it serves as much and the week costs less; routes are handed again.
 
-`max_week_minutes` is hard: when a person's rostered days could add up to more, each day's shift
-is narrowed for the search in proportion (the plan then holds under the real roster too).
-Everything runs in a fixed order on deterministic day solves, so the same week with the same seed
-and a solution or patience budget gives the same plan. The plan is checked by
-`ahs_routing.check.week` before it is returned.
+The week's cost is travel + overtime (at the day solver's weight) + `continuity_minutes` per
+distinct staff-patient pair. `max_week_minutes` is hard: when a person's rostered days could add
+up to more, each day's shift is narrowed for the search in proportion (the plan then holds under
+the real roster too). Everything runs in a fixed order on day solves, so the same week with the same
+seed and a solution or patience budget gives the same plan (unless a day solve hits its time limit
+first). The plan is checked by `ahs_routing.check.week` before it is returned.
 """
 
 from __future__ import annotations
@@ -29,21 +31,33 @@ import dataclasses
 import datetime as dt
 import itertools
 import logging
+import math
 import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from scipy.optimize import linear_sum_assignment
+
 from ahs_routing.check.eligibility import ineligible_patients
 from ahs_routing.check.week import check_week_plan
 from ahs_routing.domain.kpis import assemble_plan
 from ahs_routing.domain.model import Shift, Staff, Visit
-from ahs_routing.domain.plan import Plan, UnassignedReason
-from ahs_routing.domain.week import Week, WeekVisit, max_spaced, occurrence_id, split_occurrence, well_spaced
-from ahs_routing.domain.week_plan import WeekDay, WeekPlan, WeekUnassigned, missing_counts, staff_per_patient, week_kpis
+from ahs_routing.domain.plan import Plan, Route, UnassignedReason
+from ahs_routing.domain.week import (
+    OCCURRENCE_SEPARATOR,
+    Week,
+    WeekVisit,
+    max_spaced,
+    occurrence_id,
+    split_occurrence,
+    well_spaced,
+)
+from ahs_routing.domain.week_plan import WeekDay, WeekPlan, WeekUnassigned, missing_counts, week_kpis
 from ahs_routing.errors import InputError
 from ahs_routing.solve.options import SolveHints, SolveOptions
 from ahs_routing.solve.pipeline import solve
+from ahs_routing.times import SECONDS_PER_MINUTE
 from ahs_routing.travel import TravelMatrix, TravelProvider, travel_matrix
 
 log = logging.getLogger(__name__)
@@ -72,7 +86,7 @@ class WeekOptions:
     day: SolveOptions = field(default_factory=lambda: SolveOptions(time_limit=5.0))
     assignment: str = "balanced"
     improvement_rounds: int = 1
-    continuity_minutes: float = 20.0
+    continuity_minutes: float = 5.0
     time_limit: float | None = None
 
     def __post_init__(self) -> None:
@@ -205,8 +219,6 @@ class _WeekSolver:
 
     def continuity_hints(self, state: _State, date: dt.date, skip: dt.date | None = None) -> dict[str, frozenset[str]]:
         """Occurrence id -> the staff who visit its patient on the other planned dates."""
-        if self.options.continuity_minutes <= 0:
-            return {}
         seen: dict[str, set[str]] = defaultdict(set)
         for other, plan in state.plans.items():
             if other != skip:
@@ -216,9 +228,31 @@ class _WeekSolver:
                 for visit_id in self.day_visits(state, date)
                 if (patient := self.week.visit_by_id[visit_id].visit.patient) in seen}
 
+    def cost(self, state: _State) -> float:
+        """The week's soft objective in seconds: travel, overtime at the day solver's weight, and
+        `continuity_minutes` per distinct staff-patient pair."""
+        pairs = {(route.staff, stop.patient) for plan in state.plans.values() for route, stop in plan.stops()}
+        travel = sum(plan.kpis.travel_seconds for plan in state.plans.values())
+        overtime = sum(max(0, route.end - person.shift.end) for date, plan in state.plans.items()
+                       for route in plan.routes for person in self.staff[date] if person.id == route.staff)
+        return (travel + overtime * self.options.day.overtime_weight
+                + self.options.continuity_minutes * SECONDS_PER_MINUTE * len(pairs))
+
+    def best_of(self, state: _State, date: dt.date, candidates: Sequence[Plan]) -> Plan:
+        """The candidate plan for a date that serves most, then costs the week least (the first on ties)."""
+        def score(plan: Plan) -> tuple[int, float]:
+            state.plans[date] = plan
+            return -len(_served(plan)), self.cost(state)
+
+        scored = [(score(plan), i) for i, plan in enumerate(candidates)]
+        best = candidates[min(scored)[1]]
+        state.plans[date] = best
+        return best
+
     def route_all(self, state: _State) -> None:
+        """Route every date on its own, for travel; continuity comes after (`relabel`, `harmonise`)."""
         for date in self.week.dates:
-            state.plans[date] = self.route_day(state, date, self.continuity_hints(state, date))
+            state.plans[date] = self.route_day(state, date, {})
             self.note_reasons(state, state.plans[date])
 
     def note_reasons(self, state: _State, plan: Plan) -> None:
@@ -260,22 +294,67 @@ class _WeekSolver:
         return sorted(found, key=lambda d: (_busy_share(state.plans[d], self.staff[d]), d))
 
     def harmonise(self, state: _State) -> None:
-        """Re-route each date with the whole week's staff per patient as hints; keep what brings fewer."""
+        """Re-route each date with the rest of the week's staff per patient as hints; keep a new plan that
+        serves as much and costs the week less."""
         if self.options.continuity_minutes <= 0:
             return
         for date in self.week.dates:
             if self.out_of_time():
                 return
-            before = staff_per_patient(self.as_days(state)) or 0.0
             current = state.plans[date]
             plan = self.route_day(state, date, self.continuity_hints(state, date, skip=date))
-            state.plans[date] = plan
-            after = staff_per_patient(self.as_days(state)) or 0.0
-            keep = _served(current) <= _served(plan) and (
-                after < before - 1e-9
-                or (abs(after - before) <= 1e-9 and plan.kpis.travel_seconds < current.kpis.travel_seconds))
-            if not keep:
-                state.plans[date] = current
+            if _served(current) <= _served(plan):
+                self.best_of(state, date, [current, plan])
+
+    def relabel(self, state: _State) -> None:
+        """Hand each date's routes to the colleagues who know their patients best, at no cost in travel.
+
+        A route may go to anyone rostered that date who may serve all its visits, starts and ends at
+        the same places, has the same breaks due and whose shift (as narrowed) holds it; an optimal
+        assignment per date gives each route the person who adds fewest new staff-patient pairs to
+        the week (overtime priced as in the day solver). Kept only when the week costs less.
+        """
+        if self.options.continuity_minutes <= 0:
+            return
+        for date in self.week.dates:
+            plan = state.plans[date]
+            if not plan.routes:
+                continue
+            known: dict[str, set[str]] = defaultdict(set)
+            for other, other_plan in state.plans.items():
+                if other != date:
+                    for route, stop in other_plan.stops():
+                        known[route.staff].add(stop.patient)
+            people = self.staff[date]
+            owners = {person.id: person for person in people}
+            costs = [[self.handing_cost(route, owners[route.staff], person, known[person.id]) for person in people]
+                     for route in plan.routes]
+            rows, cols = linear_sum_assignment(costs)
+            if any(costs[r][c] == math.inf for r, c in zip(rows, cols, strict=True)):
+                continue
+            handed = tuple(dataclasses.replace(plan.routes[r], staff=people[c].id)
+                           for r, c in zip(rows, cols, strict=True))
+            if any(a.staff != b.staff for a, b in zip(handed, plan.routes, strict=True)):
+                self.best_of(state, date, [plan, dataclasses.replace(plan, routes=handed)])
+
+    def handing_cost(self, route: Route, owner: Staff, person: Staff, knows: set[str]) -> float:
+        """Seconds of the week's objective if `person` drove `route` (inf when they may not)."""
+        template = self.week.template
+        visits = [template.visit_by_id[s.visit.rpartition(OCCURRENCE_SEPARATOR)[0]] for s in route.stops]
+        fits = (person.start_location == owner.start_location and person.end_location == owner.end_location
+                and person.breaks == owner.breaks and person.shift.start <= route.start
+                and route.end <= person.latest_end
+                and (person.max_travel is None or route.travel <= person.max_travel)
+                and (person.capacity is None or sum(v.demand for v in visits) <= person.capacity + 1e-9)
+                and all(_may_serve(person, v, template.patient_of(v).attributes, template.patient_of(v).excluded_staff)
+                        for v in visits))
+        if not fits:
+            return math.inf
+        strangers = len({s.patient for s in route.stops} - knows)
+        overtime = max(0, route.end - person.shift.end)
+        moved = 0.0 if person.id == owner.id else 1e-3  # on a tie, the route stays with its owner
+        return (strangers * self.options.continuity_minutes * SECONDS_PER_MINUTE
+                + overtime * self.options.day.overtime_weight + moved)
 
     def as_days(self, state: _State) -> list[WeekDay]:
         return [WeekDay(d, state.plans[d]) for d in self.week.dates if d in state.plans]
@@ -398,9 +477,11 @@ def solve_week(
     solver = _WeekSolver(week, options, matrix)
     state = _State(dates=solver.assign())
     solver.route_all(state)
+    solver.relabel(state)
     for _ in range(options.improvement_rounds):
         solver.relocate(state)
         solver.harmonise(state)
+        solver.relabel(state)
     plan = solver.finish(state)
     violations = check_week_plan(week, plan, matrix)
     if violations:  # a bug, never the input's fault: say so rather than return a wrong plan
