@@ -16,7 +16,6 @@ from live_server import LiveServer, alive
 
 from ahs_routing import Problem, check_plan, plan_from_dict, problem_to_dict
 from ahs_routing.service.jobs import JobStore
-from ahs_routing.service.solving import week_solver
 from ahs_routing.studies.scenarios import generate_day
 
 pytest.importorskip("fastapi")

@@ -19,7 +19,7 @@ problem = generate_day(100, seed=3)
 firsts = random.Random(7).sample([v for v in problem.visits if v.staff_count == 1], 10)
 later = tuple(Visit(f"{v.id}-later", v.patient, 1200, after=After(v.id, 7200, 14400)) for v in firsts)
 problem = problem.replace(visits=problem.visits + later)
-plan = solve(problem, SolveOptions(time_limit=300, seed=1, solution_limit=int(sys.argv[1])))
+plan = solve(problem, SolveOptions(time_limit=300, seed=1, solution_limit=int(sys.argv[1]), lns_iterations=20))
 print(json.dumps(plan_to_dict(plan), sort_keys=True))
 """
 

@@ -18,3 +18,12 @@ def insertion_price(added_travel: int, overtime: int, lateness: int, extra: floa
     """Return what a change to a route costs in seconds of travel: the travel it adds, a caller's
     `extra` (e.g. delays to announced visits), and its overtime and lateness at their weights."""
     return round(added_travel + extra + DEFAULT_OVERTIME_WEIGHT * overtime + DEFAULT_LATENESS_WEIGHT * lateness)
+
+
+def route_price(
+    travel: int, overtime: int, lateness: int,
+    overtime_weight: int = DEFAULT_OVERTIME_WEIGHT, lateness_weight: int = DEFAULT_LATENESS_WEIGHT,
+) -> int:
+    """Return what a route (or a change to one) costs in seconds of travel: its travel, and its overtime
+    and lateness (seconds) at the given weights."""
+    return travel + overtime_weight * overtime + lateness_weight * lateness

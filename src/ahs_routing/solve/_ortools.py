@@ -95,6 +95,8 @@ class SearchOutcome:
     status: str
     solutions: int = 0
     stopped_by: str = "time_limit"
+    #: Iterations of the group moves that followed this search (`solve.lns`), if any.
+    iterations: int = 0
 
 
 def search(

@@ -34,7 +34,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class SolveStats:
-    """How the search went: time to the first plan, total time, objective, OR-Tools status."""
+    """How the search went: time to the first plan, total time, objective, OR-Tools status.
+
+    `iterations` counts the group moves after OR-Tools on days with linked visits; when they
+    improved the plan, `objective` is their price (seconds of travel) and `stopped_by` theirs.
+    """
 
     first_solution_seconds: float | None
     seconds: float
@@ -44,6 +48,7 @@ class SolveStats:
     solutions: int = 0
     stopped_by: str = "nothing_to_solve"
     warm_started: bool = False
+    iterations: int = 0
 
 
 def solve(
@@ -188,6 +193,9 @@ def left_out_detail(found: bool, stopped_by: str, options: SolveOptions) -> str:
     if stopped_by in ("time_limit", "fallback", "handed_over"):
         return (f"left out when the search reached its time limit of {options.time_limit:g} s; "
                 "a longer search may fit it")
+    if stopped_by == "iterations":
+        return (f"left out when the search reached its limit of {options.lns_iterations} iterations; "
+                "a larger limit may fit it")
     if stopped_by == "solution_limit":
         return (f"left out when the search reached its limit of {options.solution_limit} solutions; "
                 "a larger limit may fit it")
@@ -208,4 +216,5 @@ def _stats(outcome: _ortools.SearchOutcome | None, seconds: float, repaired: int
         solutions=outcome.solutions,
         stopped_by=outcome.stopped_by,
         warm_started=warm_started,
+        iterations=outcome.iterations,
     )

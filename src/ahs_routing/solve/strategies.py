@@ -3,7 +3,8 @@
 `search_day` picks one strategy and returns the OR-Tools outcome (`ahs_routing.solve._ortools`):
 - linked visits (teams, `after`) and one worker: greedy descents from time-ordered first plans
   (`ahs_routing.solve.construct`), the best improved further. If the first such plan leaves
-  visits out, it is kept as a fallback and the search runs in two legs instead;
+  visits out, it is kept as a fallback and the search runs in two legs instead. Then the
+  large-neighbourhood search moves linked groups whole (`ahs_routing.solve.improve`);
 - otherwise: PyVRP's plan as a warm start when it expresses the day exactly, then one search,
   or a portfolio of searches side by side when there are several workers.
 """
@@ -27,6 +28,7 @@ from ahs_routing.domain.plan import IneligiblePatient, Unassigned, UnassignedRea
 from ahs_routing.schedule.timing import RouteSketch
 from ahs_routing.solve import _ortools, _pyvrp
 from ahs_routing.solve.construct import Sketch, time_ordered_plans
+from ahs_routing.solve.improve import ORTOOLS_SHARE, group_moves_apply, with_group_moves
 from ahs_routing.solve.options import ProgressCallback, SolveOptions
 from ahs_routing.solve.penalties import Preferences, drop_penalties
 from ahs_routing.solve.repair import realised_routes
@@ -103,22 +105,35 @@ def search_day(
     """Return the search's outcome for `candidates` (visit id -> staff ids), and whether a warm start seeded it.
 
     `unserved` and `ineligible` (what the diagnosis set aside) complete the time-ordered first
-    plans, which must pass the checker. `should_stop` is polled at every solution (and by PyVRP).
+    plans, which must pass the checker. On days with linked visits OR-Tools gets
+    `ORTOOLS_SHARE` of the search time and the group moves (`ahs_routing.solve.lns`) the rest.
+    `should_stop` is polled at every OR-Tools solution, by PyVRP and by the group moves once per
+    iteration.
     """
-    settings = replace(_search_settings(options, clock.left_seconds()), should_stop=should_stop)
     search = _Search(problem, travel, candidates)
     coupled = options.workers == 1 and bool(coupled_visits(problem))
+    group_moves = coupled and group_moves_apply(options, preferences)
+    ortools_clock = SearchClock(clock.started, clock.search_seconds * ORTOOLS_SHARE) if group_moves else clock
+    settings = replace(_search_settings(options, ortools_clock.left_seconds()), should_stop=should_stop)
     may_warm_start = options.warm_start == "auto" and not preferences.initial_routes
     if may_warm_start and coupled:
         first_plans = _first_plans(problem, travel, candidates, options, unserved, ineligible,
-                                   clock.started + clock.search_seconds * FIRST_PLAN_SHARE)
-        return _search_linked_day(search, settings, preferences, progress, first_plans, clock)
+                                   clock.started + ortools_clock.search_seconds * FIRST_PLAN_SHARE)
+        outcome, descended = _search_linked_day(search, settings, preferences, progress, first_plans, ortools_clock)
+        if group_moves:
+            outcome = with_group_moves(search.problem, travel, candidates, outcome, options, clock.left_seconds(),
+                                       set_aside=(unserved, ineligible), should_stop=should_stop)
+        return outcome, descended
     warm = _pyvrp_warm_start(problem, travel, candidates, options, clock, should_stop) if may_warm_start else None
     if warm:
         preferences = replace(preferences, initial_routes=warm)
         settings = replace(settings, time_limit_seconds=clock.left_seconds())
     if coupled:
-        return _search_in_two_legs(search, settings, preferences, progress), bool(warm)
+        outcome = _search_in_two_legs(search, settings, preferences, progress)
+        if group_moves:
+            outcome = with_group_moves(search.problem, travel, candidates, outcome, options, clock.left_seconds(),
+                                       set_aside=(unserved, ineligible), should_stop=should_stop)
+        return outcome, bool(warm)
     return _search_portfolio(search, settings, preferences, options.workers, progress), bool(warm)
 
 
