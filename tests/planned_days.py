@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from builders import day, nurse, patient, visit
 
-from ahs_routing import Plan, Problem, Unassigned, UnassignedReason, check_plan, travel_matrix
+from ahs_routing import Location, Plan, Problem, Unassigned, UnassignedReason, check_plan, travel_matrix
 from ahs_routing.domain.kpis import assemble_plan
 from ahs_routing.schedule.timing import retime_route
 
@@ -40,3 +40,15 @@ def five_visits(**nurse_fields: object) -> tuple[Problem, Plan]:
         POSITIONS,
     )
     return problem, morning(problem, {"n1": ["v1", "v2", "v3"], "n2": ["v4", "v5"]})
+
+
+HOMES = {"a": Location(63.43, 10.41), "b": Location(63.44, 10.35), "c": Location(63.41, 10.45)}
+
+
+def three_homes() -> tuple[Problem, Plan]:
+    """Homes at distinct coordinates (for exports): n1 serves v1 at a (08:30) then v2 at b (09:10); n2 v3 at c."""
+    problem = day([nurse("n1"), nurse("n2")], [patient(p, location=where) for p, where in HOMES.items()],
+                  [visit("v1", "a", 30, [("08:30", "09:00")], kind="blood_sample"), visit("v2", "b", 45),
+                   visit("v3", "c", 30, [("10:00", "11:00")], kind="iv_antibiotics")],
+                  {"a": 10, "b": 20, "c": 15})
+    return problem, morning(problem, {"n1": ["v1", "v2"], "n2": ["v3"]})

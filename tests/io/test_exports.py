@@ -11,28 +11,15 @@ import networkx as nx
 import pandas as pd
 import pytest
 from builders import BASE, day, nurse, patient, visit
-from planned_days import morning
+from planned_days import morning, three_homes
 
-from ahs_routing import Base, InputError, Location, Plan, Problem, TravelModel, plan_to_dict, problem_to_dict
-from ahs_routing.cli.main import EXIT_INPUT, EXIT_MISSING_DEPENDENCY, EXIT_OK, main
+from ahs_routing import Base, InputError, Location, TravelModel
 from ahs_routing.io.exports import CSV_COLUMNS, export_plan, plan_to_csv, plan_to_geojson, plan_to_ical
 
 icalendar = pytest.importorskip("icalendar")
 
-HOMES = {"a": Location(63.43, 10.41), "b": Location(63.44, 10.35), "c": Location(63.41, 10.45)}
-
-
-def planned() -> tuple[Problem, Plan]:
-    """n1 serves a then b, n2 serves c; v4 (a remote visit) stays with n2 at the base."""
-    problem = day([nurse("n1"), nurse("n2")], [patient(p, location=where) for p, where in HOMES.items()],
-                  [visit("v1", "a", 30, [("08:30", "09:00")], kind="blood_sample"), visit("v2", "b", 45),
-                   visit("v3", "c", 30, [("10:00", "11:00")], kind="iv_antibiotics")],
-                  {"a": 10, "b": 20, "c": 15})
-    return problem, morning(problem, {"n1": ["v1", "v2"], "n2": ["v3"]})
-
-
 def test_geojson_has_a_line_per_route_and_a_lon_lat_point_per_stop() -> None:
-    problem, plan = planned()
+    problem, plan = three_homes()
     document = json.loads(json.dumps(plan_to_geojson(problem, plan)))  # plain JSON, nothing exotic
     assert document["type"] == "FeatureCollection"
     features = document["features"]
@@ -85,7 +72,7 @@ def test_geojson_follows_the_roads_when_the_provider_knows_them(tmp_path: Path) 
 
 
 def test_ics_parses_back_with_one_event_per_stop_in_floating_time() -> None:
-    problem, plan = planned()
+    problem, plan = three_homes()
     calendar = icalendar.Calendar.from_ical(plan_to_ical(problem, plan))
     events = list(calendar.walk("VEVENT"))
     assert len(events) == 3
@@ -99,7 +86,7 @@ def test_ics_parses_back_with_one_event_per_stop_in_floating_time() -> None:
 
 
 def test_ics_in_a_zone_carries_it_and_its_definition() -> None:
-    problem, plan = planned()
+    problem, plan = three_homes()
     calendar = icalendar.Calendar.from_ical(plan_to_ical(problem, plan, timezone="Europe/Oslo"))
     start = next(iter(calendar.walk("VEVENT"))).decoded("dtstart")
     assert start.isoformat() == "2026-11-23T08:30:00+01:00"
@@ -110,7 +97,7 @@ def test_ics_in_a_zone_carries_it_and_its_definition() -> None:
 
 
 def test_a_stop_after_midnight_is_on_the_next_day_in_the_calendar() -> None:
-    problem, plan = planned()
+    problem, plan = three_homes()
     late = replace(plan, routes=(replace(plan.routes[1], stops=(replace(plan.routes[1].stops[0], start=25 * 3600,
                                                                         end=25 * 3600 + 1800),)),))
     event = next(iter(icalendar.Calendar.from_ical(plan_to_ical(problem, late)).walk("VEVENT")))
@@ -118,7 +105,7 @@ def test_a_stop_after_midnight_is_on_the_next_day_in_the_calendar() -> None:
 
 
 def test_csv_loads_in_pandas_with_one_row_per_stop() -> None:
-    problem, plan = planned()
+    problem, plan = three_homes()
     frame = pd.read_csv(io.StringIO(plan_to_csv(problem, plan)))
     assert tuple(frame.columns) == CSV_COLUMNS
     assert frame[["staff", "sequence", "visit", "start"]].values.tolist() == [
@@ -127,7 +114,7 @@ def test_csv_loads_in_pandas_with_one_row_per_stop() -> None:
 
 
 def test_one_staff_members_route_only_and_ids_are_checked() -> None:
-    problem, plan = planned()
+    problem, plan = three_homes()
     frame = pd.read_csv(io.StringIO(plan_to_csv(problem, plan, staff="n2")))
     assert frame["visit"].tolist() == ["v3"]
     assert [f["properties"]["staff"] for f in plan_to_geojson(problem, plan, staff="n2")["features"]] == ["n2"] * 2
@@ -142,27 +129,6 @@ def test_one_staff_members_route_only_and_ids_are_checked() -> None:
 
 def test_nothing_is_written_that_the_problem_does_not_hold() -> None:
     """The base's name is in the problem but names a place, not a route: no export writes it, nor any name."""
-    problem, plan = planned()
+    problem, plan = three_homes()
     for fmt in ("geojson", "ics", "csv"):
         assert BASE.name.encode() not in export_plan(problem, plan, fmt)
-
-
-def test_cli_export_writes_each_format(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    problem, plan = planned()
-    problem_path, plan_path = tmp_path / "problem.json", tmp_path / "plan.json"
-    problem_path.write_text(json.dumps(problem_to_dict(problem)))
-    plan_path.write_text(json.dumps(plan_to_dict(plan)))
-    files = [str(problem_path), str(plan_path)]
-    assert main(["export", *files, "--format", "geojson", "-o", str(tmp_path / "plan.geojson")]) == EXIT_OK
-    assert json.loads((tmp_path / "plan.geojson").read_text())["type"] == "FeatureCollection"
-    assert main(["export", *files, "--format", "ics", "-o", str(tmp_path / "plan.ics"), "--staff", "n1",
-                 "--timezone", "Europe/Oslo"]) == EXIT_OK
-    assert len(list(icalendar.Calendar.from_ical((tmp_path / "plan.ics").read_bytes()).walk("VEVENT"))) == 2
-    assert main(["export", *files, "--format", "csv"]) == EXIT_OK
-    assert capsys.readouterr().out.splitlines()[0] == ",".join(CSV_COLUMNS)
-    assert main(["export", *files, "--format", "csv", "--staff", "n9"]) == EXIT_INPUT
-    assert "staff: unknown staff 'n9'" in capsys.readouterr().err
-    monkeypatch.setattr("importlib.util.find_spec", lambda name, *_: None)
-    assert main(["export", *files, "--format", "ics"]) == EXIT_MISSING_DEPENDENCY
-    assert "pip install 'ahs_routing[export]'" in capsys.readouterr().err

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from planned_days import five_visits
 
 from ahs_routing import check_plan, plan_from_dict, plan_to_dict, problem_from_dict, problem_to_dict
@@ -157,3 +159,35 @@ def test_schemas_and_the_openapi_document_come_from_the_contract(client: TestCli
     text = json.dumps(components)
     for name in {part.split('"')[0] for part in text.split("#/components/schemas/")[1:]}:
         assert name in components, name
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-10, 10) | st.text(max_size=6) | st.floats(allow_nan=False,
+                                                                                         allow_infinity=False),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=10)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=_JSON, endpoint=st.sampled_from(["/v1/plans", "/v1/check", "/v1/suggest", "/v1/replan"]))
+def test_any_json_body_is_answered_with_a_status_never_a_crash(client: TestClient, body: object,
+                                                                endpoint: str) -> None:
+    """Bad input is a 422 listing paths (or a job, if it happens to be a valid day); never a 500."""
+    answer = client.post(endpoint, json=body)
+    assert answer.status_code in (202, 422), answer.text
+    if answer.status_code == 422:
+        assert all(set(e) == {"path", "message"} for e in answer.json()["errors"]) and answer.json()["errors"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_mutated_check_request_is_answered_with_paths_never_a_crash(
+    client: TestClient, day_and_plan: Documents, data: st.DataObject,
+) -> None:
+    """One field of the problem or plan replaced by an arbitrary JSON value: 200 or 422, never a 500."""
+    problem, plan = json.loads(json.dumps(day_and_plan))
+    target = data.draw(st.sampled_from([problem, plan]))
+    key = data.draw(st.sampled_from(sorted(target)))
+    target[key] = data.draw(_JSON)
+    answer = client.post("/v1/check", json={"problem": problem, "plan": plan})
+    assert answer.status_code in (200, 422), answer.text

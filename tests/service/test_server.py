@@ -14,7 +14,7 @@ import pytest
 from builders import day, nurse, patient, visit
 from live_server import LiveServer, alive
 
-from ahs_routing import Problem, check_plan, plan_from_dict, problem_to_dict
+from ahs_routing import Location, Problem, check_plan, plan_from_dict, problem_to_dict
 from ahs_routing.service.jobs import JobStore
 from ahs_routing.studies.scenarios import generate_day
 
@@ -150,3 +150,17 @@ def test_stopping_the_service_hands_a_running_job_back_to_the_queue(tmp_path: Pa
     assert live.process is not None and live.process.returncode == 0
     job = JobStore(tmp_path / "jobs.sqlite").get(job_id)
     assert job is not None and (job.status, job.attempts) == ("queued", 0)
+
+
+def test_the_server_log_holds_no_patient_data(server: LiveServer) -> None:
+    """Ids, coordinates and bad values from a problem never reach the log, solved or rejected."""
+    positions = {"pt-7f3a": 6.0}
+    problem = day([nurse("n1")], [patient("pt-7f3a", location=Location(63.471234, 10.398765))],
+                  [visit("vx-91c2", "pt-7f3a", 30)], positions)
+    server.wait_for(_submit(server, problem), {"done"})
+    document = problem_to_dict(problem)
+    document["visits"][0]["windows"] = [{"start": "vx-bad-9e1", "end": "10:00"}]
+    assert server.request("POST", "/v1/plans", document)[0] == 422
+    log = server.log.read_text()
+    for secret in ("pt-7f3a", "vx-91c2", "63.471", "10.398", "vx-bad-9e1"):
+        assert secret not in log
