@@ -118,6 +118,7 @@ def test_urgent_visit_goes_where_it_disturbs_nobody() -> None:
     assert stops_of(result.plan, "n1") == [("v1", "08:30"), ("v2", "09:30"), ("u", "10:10"), ("v3", "10:30")]
     assert kinds(result) == [("added", "u")]
     assert result.changes[0].staff_after == ("n1",) and result.changes[0].detail == "new visit; n1 at 10:10"
+    assert result.plan.meta["seed"] == 1 and result.plan.meta["solution_limit"] == 200  # the re-plan's provenance
 
 
 def test_cancel_shortens_the_route_and_cannot_undo_the_past() -> None:

@@ -96,6 +96,16 @@ def test_ics_in_a_zone_carries_it_and_its_definition() -> None:
     assert error.value.problems[0].path == "timezone"
 
 
+def test_ics_takes_the_problems_timezone_unless_told_another() -> None:
+    problem, plan = three_homes()
+    problem = replace(problem, timezone="Europe/Oslo")
+    start = next(iter(icalendar.Calendar.from_ical(plan_to_ical(problem, plan)).walk("VEVENT"))).decoded("dtstart")
+    assert start.isoformat() == "2026-11-23T08:30:00+01:00"
+    other = plan_to_ical(problem, plan, timezone="America/New_York")
+    start = next(iter(icalendar.Calendar.from_ical(other).walk("VEVENT"))).decoded("dtstart")
+    assert start.isoformat() == "2026-11-23T08:30:00-05:00"
+
+
 def test_a_stop_after_midnight_is_on_the_next_day_in_the_calendar() -> None:
     problem, plan = three_homes()
     late = replace(plan, routes=(replace(plan.routes[1], stops=(replace(plan.routes[1].stops[0], start=25 * 3600,

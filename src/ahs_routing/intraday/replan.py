@@ -366,7 +366,9 @@ def _join(day: Problem, rest: RestOfDay, rest_plan: Plan, state: DayState, trave
         routes.append(assemble_route(day, travel, person, (*current.stops, *later.stops), breaks, min(begins),
                                      later.end, back))
     unassigned = {u.visit: u for u in rest_plan.unassigned} | dict(rest.outside)
-    return assemble_plan(day, routes, unassigned, list(rest_plan.ineligible_patients), has_km=travel.has_km)
+    joined = assemble_plan(day, routes, unassigned, list(rest_plan.ineligible_patients), has_km=travel.has_km)
+    # The rest of the day's solve is what produced the new plan: its provenance is the plan's.
+    return dataclasses.replace(joined, meta=rest_plan.meta)
 
 
 #: Unassigned reasons no insertion can overcome.

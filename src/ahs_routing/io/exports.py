@@ -100,12 +100,15 @@ def plan_to_geojson(problem: Problem, plan: Plan, *, staff: str | None = None,
 
 
 def plan_to_ical(problem: Problem, plan: Plan, *, staff: str | None = None, timezone: str | None = None) -> bytes:
-    """Return an iCalendar file with one VEVENT per stop (zone `timezone`, an IANA name; floating when None)."""
+    """Return an iCalendar file with one VEVENT per stop, in `timezone` or else the problem's (floating when neither).
+
+    `timezone` is an IANA name; it overrides the problem's own `timezone` for this file only.
+    """
     try:
         import icalendar
     except ImportError:
         raise ImportError("the iCalendar export needs icalendar: pip install 'ahs_routing[export]'") from None
-    zone = _zone(timezone)
+    zone = _zone(timezone or problem.timezone)
     routes = _routes(problem, plan, staff)
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//ahs_routing//plan export//EN")
