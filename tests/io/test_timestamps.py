@@ -55,6 +55,8 @@ def test_spring_night_a_visit_across_the_change_lasts_what_it_lasted() -> None:
     assert (start, end) == (hm("25:50"), hm("26:20"))
     assert timestamp_seconds("2026-03-29 03:20", SPRING_EVE, OSLO) == end
     assert timestamp_seconds("2026-03-29T03:20:00+02:00", SPRING_EVE, OSLO) == end
+    # 02:30 does not exist that night: read with the offset before the change, 01:30Z.
+    assert timestamp_seconds("2026-03-29 02:30", SPRING_EVE, OSLO) == hm("26:30")
 
 
 def test_autumn_night_a_visit_in_the_repeated_hour_does_not_end_before_it_starts() -> None:

@@ -24,8 +24,8 @@ def register(subcommands: Subcommands) -> None:
     parser.add_argument("-o", "--output", help="write here instead of stdout")
     parser.add_argument("--staff", metavar="ID", help="only this staff member's route")
     parser.add_argument("--timezone", metavar="ZONE",
-                        help="iCalendar: IANA zone of the clock times, e.g. Europe/Oslo "
-                             "(default: the problem's timezone, else floating local time)")
+                        help="iCalendar: IANA zone of the clock times, e.g. Europe/Oslo (default: the problem's "
+                             "timezone, else floating local time)")
     parser.add_argument("--straight-lines", action="store_true",
                         help="GeoJSON: straight lines between stops even when the roads are known")
     parser.set_defaults(func=_cmd_export)

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ahs_routing.domain.model import Location, Problem, Visit
 from ahs_routing.domain.plan import Plan, Route, Stop
 from ahs_routing.errors import InputError, ProblemCollector
+from ahs_routing.io.timestamps import timestamp_at
 from ahs_routing.times import format_clock, seconds_to_minutes
 from ahs_routing.travel import provider_for
 
@@ -100,15 +101,13 @@ def plan_to_geojson(problem: Problem, plan: Plan, *, staff: str | None = None,
 
 
 def plan_to_ical(problem: Problem, plan: Plan, *, staff: str | None = None, timezone: str | None = None) -> bytes:
-    """Return an iCalendar file with one VEVENT per stop, in `timezone` or else the problem's (floating when neither).
-
-    `timezone` is an IANA name; it overrides the problem's own `timezone` for this file only.
-    """
+    """Return an iCalendar file with one VEVENT per stop (zone `timezone`, an IANA name, else the problem's
+    `timezone`; floating local time when neither is given)."""
     try:
         import icalendar
     except ImportError:
         raise ImportError("the iCalendar export needs icalendar: pip install 'ahs_routing[export]'") from None
-    zone = _zone(timezone or problem.timezone)
+    zone = _zone(timezone if timezone is not None else problem.timezone)
     routes = _routes(problem, plan, staff)
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//ahs_routing//plan export//EN")
@@ -219,9 +218,11 @@ def _zone(timezone: str | None) -> ZoneInfo | None:
 
 
 def _moment(date: dt.date, seconds: int, zone: ZoneInfo | None) -> dt.datetime:
-    """Return the wall-clock moment `seconds` after midnight of `date` (past 24 h: the next day)."""
-    naive = dt.datetime.combine(date, dt.time()) + dt.timedelta(seconds=seconds)
-    return naive if zone is None else naive.replace(tzinfo=zone)
+    """Return the moment `seconds` after midnight of `date` (past 24 h: the next day): floating local time,
+    or in the zone, read on the date's clock (`io.timestamps`: exact across a daylight-saving night)."""
+    if zone is None:
+        return dt.datetime.combine(date, dt.time()) + dt.timedelta(seconds=seconds)
+    return timestamp_at(seconds, date, zone.key)
 
 
 def _stamp(plan: Plan) -> dt.datetime:

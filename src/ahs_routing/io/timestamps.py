@@ -7,7 +7,8 @@ force at noon of the date**, through the night after it (docs/HISTORY.md, "Time 
 - a timestamp with an offset (``2026-11-23T07:12:00Z``, ``+01:00``) is an instant, converted
   to that clock exactly, so durations across a daylight-saving change stay true;
 - a date and time without an offset is the zone's wall-clock time, converted the same way
-  (a repeated autumn hour is read as its first occurrence; give an offset to be exact);
+  (a repeated autumn hour is read as its first occurrence, a time in the spring gap with the
+  offset before the change; give an offset to be exact);
 - ``"HH:MM"`` is already the date's clock.
 
 Without a `timezone`, a date and time without an offset is read as the date's clock, and one

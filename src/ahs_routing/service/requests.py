@@ -7,6 +7,7 @@ every fault under the request's own keys (`problem.visits[3]...`, `plan.routes[0
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -19,6 +20,7 @@ from ahs_routing.intraday.replan import replan as replan_day
 from ahs_routing.intraday.suggest import suggest as suggest_visit
 from ahs_routing.io.contract import plan_from_dict, problem_from_dict, problem_to_dict
 from ahs_routing.io.events import events_from_list, visit_from_dict
+from ahs_routing.io.timestamps import timestamp_seconds
 from ahs_routing.solve import SolveOptions
 from ahs_routing.times import format_clock, parse_clock, seconds_to_minutes
 
@@ -44,7 +46,7 @@ def suggest(data: Any) -> dict[str, Any]:
     visit = _part(collector, "visit", visit_from_dict, request["visit"])
     k = _whole(collector, request, "k", 5)
     per_staff = _whole(collector, request, "per_staff", 1)
-    now = _part(collector, "now", _clock, request.get("now"))
+    now = _part(collector, "now", lambda value: _clock(value, problem), request.get("now"))
     collector.raise_if_any()
     assert problem is not None and plan is not None and visit is not None
     found = suggest_visit(problem, plan, visit, k, now=now, per_staff=per_staff)
@@ -62,8 +64,9 @@ def replan(data: Any) -> dict[str, Any]:
     request = _object(data, ("problem", "plan", "events", "now"), ("time_limit", "seed", "solution_limit"))
     collector = ProblemCollector()
     problem, plan = _problem_and_plan(request, collector)
-    events = _part(collector, "", events_from_list, request["events"])  # its paths begin with "events"
-    now = _part(collector, "now", _clock, request["now"])
+    # Its paths begin with "events"; timestamps in them are read with the problem's date and timezone.
+    events = _part(collector, "", lambda value: events_from_list(value, *_date_and_zone(problem)), request["events"])
+    now = _part(collector, "now", lambda value: _clock(value, problem), request["now"])
     if now is None and request["now"] is None:
         collector.add("now", "required: the time now, \"HH:MM\"")
     options = _part(collector, "", lambda r: SolveOptions(time_limit=r.get("time_limit", DEFAULT_REPLAN_SECONDS),
@@ -118,9 +121,16 @@ def _whole(collector: ProblemCollector, request: Mapping[str, Any], key: str, de
     return value
 
 
-def _clock(value: Any) -> int | None:
+def _clock(value: Any, problem: Problem | None) -> int | None:
+    """Return "HH:MM" (or, with the problem at hand, a date and time converted with its `timezone`) in seconds."""
     if value is None:
         return None
     if not isinstance(value, str):
         raise InputError(f"must be a time \"HH:MM\", got {value!r}")
-    return parse_clock(value)
+    if problem is None:
+        return parse_clock(value)
+    return timestamp_seconds(value, problem.date, problem.timezone)
+
+
+def _date_and_zone(problem: Problem | None) -> tuple[dt.date | None, str | None]:
+    return (None, None) if problem is None else (problem.date, problem.timezone)
