@@ -126,3 +126,24 @@ def test_the_childrens_example_week_is_planned_in_full() -> None:
     assert check_week_plan(week, plan) == []
     assert plan.kpis.visits_served == plan.kpis.visits
     assert all(split_occurrence(s.visit) is not None for d in plan.days for _, s in d.plan.stops())
+
+
+def test_continuity_gives_each_patient_one_nurse_when_the_same_two_work_every_day() -> None:
+    """n1 and n2 both work Monday to Thursday and could each serve anyone: every patient sees one of them."""
+    both = tuple(dataclasses.replace(s, days=roster(*DATES)) for s in small_week().staff)
+    week = small_week(staff=both)
+    plan = solve_week(week, options())
+    assert check_week_plan(week, plan) == []
+    assert plan.kpis.staff_per_patient == 1.0
+
+
+def test_weekly_hours_are_balanced_when_asked() -> None:
+    """With `balance_weight`, routes go to whoever has worked less this week (soft, off by default)."""
+    both = tuple(dataclasses.replace(s, days=roster(*DATES)) for s in small_week().staff)
+    week = small_week(staff=both)
+    day = dataclasses.replace(FAST, balance_weight=10)
+    plan = solve_week(week, options(day=day, continuity_minutes=0.0 + 1e-9))
+    assert check_week_plan(week, plan) == []
+    worked = week_minutes(plan.days)
+    assert set(worked) == {"n1", "n2"}  # without the weight n1 takes every day (39000 s against none)
+    assert abs(worked["n1"] - worked["n2"]) < 0.5 * sum(worked.values())

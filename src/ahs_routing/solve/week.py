@@ -17,12 +17,13 @@ The search decides the dates and the routes together, with the day solver (`solv
    is re-routed with the staff who visit its patients on the other dates as hints (`SolveHints.preferred_staff`)
    and the new day kept when it serves as much and the week costs less; routes are handed again.
 
-The week's cost is travel + overtime (at the day solver's weight) + `continuity_minutes` per
-distinct staff-patient pair. `max_week_minutes` is hard: when a person's rostered days could add
-up to more, each day's shift is narrowed for the search in proportion (the plan then holds under
-the real roster too). Everything runs in a fixed order on day solves, so the same week with the same
-seed and a solution or patience budget gives the same plan (unless a day solve hits its time limit
-first). The plan is checked by `ahs_routing.check.week` before it is returned.
+The week's cost is travel + overtime and visits by others than a patient's `preferred_staff` (at the
+day solver's prices) + `continuity_minutes` per distinct staff-patient pair. `max_week_minutes` is
+hard: when a person's rostered days could add up to more, each day's shift is narrowed for the
+search in proportion (the plan then holds under the real roster too). Everything runs in a fixed
+order on day solves, so the same week with the same seed and a solution or patience budget gives the
+same plan (unless a day solve hits its time limit first). The plan is checked by
+`ahs_routing.check.week` before it is returned.
 """
 
 from __future__ import annotations
@@ -53,11 +54,11 @@ from ahs_routing.domain.week import (
     split_occurrence,
     well_spaced,
 )
-from ahs_routing.domain.week_plan import WeekDay, WeekPlan, WeekUnassigned, missing_counts, week_kpis
+from ahs_routing.domain.week_plan import WeekDay, WeekPlan, WeekUnassigned, missing_counts, week_kpis, week_minutes
 from ahs_routing.errors import InputError
 from ahs_routing.solve.options import SolveHints, SolveOptions
 from ahs_routing.solve.pipeline import solve
-from ahs_routing.times import SECONDS_PER_MINUTE
+from ahs_routing.times import MAX_CLOCK_SECONDS, SECONDS_PER_MINUTE
 from ahs_routing.travel import TravelMatrix, TravelProvider, travel_matrix
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,8 @@ MAX_DATE_SETS = 5000
 #: date's busy share after it (a mild pull towards emptier dates), CROWDING_WEIGHT x the share above
 #: CROWDED_SHARE (days that full leave the day solver no room; their visits go elsewhere).
 BALANCE_WEIGHT = 0.25
+#: A visit whose windows come within this of another's is "around the same time" (the same shift).
+NEARBY_SECONDS = 30 * 60
 CROWDING_WEIGHT = 4.0
 CROWDED_SHARE = 0.6
 
@@ -160,11 +163,11 @@ class _WeekSolver:
         capacity = {d: sum(s.latest_end - s.shift.start - sum(b.duration for b in s.breaks) for s in self.staff[d])
                     for d in self.week.dates}
         load: dict[dt.date, float] = defaultdict(float)
-        homes: dict[dt.date, set[str]] = defaultdict(set)
+        homes: dict[dt.date, set[tuple[str, int, int]]] = defaultdict(set)
         for visit_id, dates in chosen.items():
             for d in dates:
                 load[d] += self.work_seconds(self.week.visit_by_id[visit_id].visit)
-                homes[d].add(self.week.template.place_of_visit(self.week.visit_by_id[visit_id].visit))
+                homes[d].add(self.stay(self.week.visit_by_id[visit_id].visit))
         order = sorted(self.flexible, key=lambda it: (-it.visit.priority, len(self.usable_dates(it)) - _count(it),
                                                       -it.visit.duration, self.week.visits.index(it)))
         for item in order:
@@ -181,16 +184,25 @@ class _WeekSolver:
             picked = list(best[1]) if best is not None else []
             for d in picked:
                 load[d] += work
-                homes[d].add(self.week.template.place_of_visit(item.visit))
+                homes[d].add(self.stay(item.visit))
             chosen[item.id] = picked
         return chosen
 
-    def date_cost(self, visit: Visit, work: float, load: float, room: float, homes: set[str]) -> float:
-        """Seconds a visit is estimated to cost on a date: the detour to reach the home from the nearest
-        home already visited that date (or the base), and the crowding of that date's staff."""
+    def stay(self, visit: Visit) -> tuple[str, int, int]:
+        """Where a visit happens and the span of its windows (the whole day without windows)."""
         place = self.week.template.place_of_visit(visit)
+        if not visit.windows:
+            return place, 0, MAX_CLOCK_SECONDS
+        return place, min(w.start for w in visit.windows), max(w.end for w in visit.windows)
+
+    def date_cost(self, visit: Visit, work: float, load: float, room: float,
+                  homes: set[tuple[str, int, int]]) -> float:
+        """Seconds a visit is estimated to cost on a date: the detour from the nearest place visited that
+        date around the same time of day (or the base), and the crowding of that date's staff."""
+        place, start, end = self.stay(visit)
+        near = sorted(p for p, lo, hi in homes if lo - NEARBY_SECONDS <= end and start <= hi + NEARBY_SECONDS)
         detour = min(self.matrix.seconds(p, place) + self.matrix.seconds(place, p)
-                     for p in (*sorted(homes), self.week.base.id))
+                     for p in (*near, self.week.base.id))
         share = (load + work) / max(room, 1.0)
         return detour + work * (BALANCE_WEIGHT * share + CROWDING_WEIGHT * max(0.0, share - CROWDED_SHARE))
 
@@ -229,14 +241,31 @@ class _WeekSolver:
                 if (patient := self.week.visit_by_id[visit_id].visit.patient) in seen}
 
     def cost(self, state: _State) -> float:
-        """The week's soft objective in seconds: travel, overtime at the day solver's weight, and
-        `continuity_minutes` per distinct staff-patient pair."""
+        """The week's soft objective in seconds: travel, overtime, visits by someone other than the
+        patient's preferred staff and weekly work beyond the team's mean at the day solver's prices
+        (`balance_weight`, 0 = off), and `continuity_minutes` per distinct staff-patient pair."""
         pairs = {(route.staff, stop.patient) for plan in state.plans.values() for route, stop in plan.stops()}
         travel = sum(plan.kpis.travel_seconds for plan in state.plans.values())
         overtime = sum(max(0, route.end - person.shift.end) for date, plan in state.plans.items()
                        for route in plan.routes for person in self.staff[date] if person.id == route.staff)
-        return (travel + overtime * self.options.day.overtime_weight
+        strangers = sum(self.stranger_seconds(route.staff, stop.patient)
+                        for plan in state.plans.values() for route, stop in plan.stops())
+        worked = week_minutes(self.as_days(state))
+        mean = self.mean_work(worked)
+        beyond = sum(max(0.0, seconds - mean) for seconds in worked.values())
+        return (travel + overtime * self.options.day.overtime_weight + strangers
+                + beyond * self.options.day.balance_weight
                 + self.options.continuity_minutes * SECONDS_PER_MINUTE * len(pairs))
+
+    def mean_work(self, worked: Mapping[str, int]) -> float:
+        """The team's mean working seconds in the week, over everyone rostered at all."""
+        rostered = sum(1 for person in self.week.staff if person.days)
+        return sum(worked.values()) / rostered if rostered else 0.0
+
+    def stranger_seconds(self, staff: str, patient: str) -> float:
+        """What the day solver charges for a visit by someone not among the patient's `preferred_staff`."""
+        wanted = self.week.template.patient_by_id[patient].preferred_staff
+        return self.options.day.continuity_minutes * SECONDS_PER_MINUTE if wanted and staff not in wanted else 0.0
 
     def best_of(self, state: _State, date: dt.date, candidates: Sequence[Plan]) -> Plan:
         """The candidate plan for a date that serves most, then costs the week least (the first on ties)."""
@@ -321,13 +350,20 @@ class _WeekSolver:
             if not plan.routes:
                 continue
             known: dict[str, set[str]] = defaultdict(set)
+            elsewhere: dict[str, int] = defaultdict(int)
             for other, other_plan in state.plans.items():
                 if other != date:
                     for route, stop in other_plan.stops():
                         known[route.staff].add(stop.patient)
+                    for route in other_plan.routes:
+                        elsewhere[route.staff] += route.end - route.start
+            mean = self.mean_work(week_minutes(self.as_days(state)))
             people = self.staff[date]
             owners = {person.id: person for person in people}
-            costs = [[self.handing_cost(route, owners[route.staff], person, known[person.id]) for person in people]
+            balance = self.options.day.balance_weight
+            costs = [[self.handing_cost(route, owners[route.staff], person, known[person.id])
+                      + balance * max(0.0, elsewhere[person.id] + route.end - route.start - mean)
+                      for person in people]
                      for route in plan.routes]
             rows, cols = linear_sum_assignment(costs)
             if any(costs[r][c] == math.inf for r, c in zip(rows, cols, strict=True)):
@@ -353,8 +389,9 @@ class _WeekSolver:
         strangers = len({s.patient for s in route.stops} - knows)
         overtime = max(0, route.end - person.shift.end)
         moved = 0.0 if person.id == owner.id else 1e-3  # on a tie, the route stays with its owner
+        unwanted = sum(self.stranger_seconds(person.id, s.patient) for s in route.stops)
         return (strangers * self.options.continuity_minutes * SECONDS_PER_MINUTE
-                + overtime * self.options.day.overtime_weight + moved)
+                + overtime * self.options.day.overtime_weight + unwanted + moved)
 
     def as_days(self, state: _State) -> list[WeekDay]:
         return [WeekDay(d, state.plans[d]) for d in self.week.dates if d in state.plans]
