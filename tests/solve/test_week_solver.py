@@ -147,3 +147,16 @@ def test_weekly_hours_are_balanced_when_asked() -> None:
     worked = week_minutes(plan.days)
     assert set(worked) == {"n1", "n2"}  # without the weight n1 takes every day (39000 s against none)
     assert abs(worked["n1"] - worked["n2"]) < 0.5 * sum(worked.values())
+
+
+def test_a_daily_visit_pinned_to_someone_is_served_on_their_days_and_missing_on_the_others() -> None:
+    """`meal` is pinned to n1 (Mon-Wed): Thursday's meal cannot be served, nor the linked `meal-later`."""
+    week = small_week()
+    pinned = tuple(dataclasses.replace(v, visit=dataclasses.replace(v.visit, pinned_staff="n1"))
+                   if v.id == "meal" else v for v in week.visits)
+    harder = small_week(visits=pinned)
+    plan = solve_week(harder, options())
+    assert check_week_plan(harder, plan) == []
+    assert served_dates(plan.days)["meal"] == list(DATES[:3])
+    assert {(u.visit, u.missing, u.reason) for u in plan.unassigned} == {
+        ("meal", 1, UnassignedReason.NO_COMPATIBLE_STAFF), ("meal-later", 1, UnassignedReason.LINKED_VISIT_UNSERVED)}

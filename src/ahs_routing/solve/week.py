@@ -44,7 +44,7 @@ from ahs_routing.check.eligibility import ineligible_patients
 from ahs_routing.check.week import check_week_plan
 from ahs_routing.domain.kpis import assemble_plan
 from ahs_routing.domain.model import Shift, Staff, Visit
-from ahs_routing.domain.plan import Plan, Route, UnassignedReason
+from ahs_routing.domain.plan import Plan, Route, Unassigned, UnassignedReason
 from ahs_routing.domain.week import (
     OCCURRENCE_SEPARATOR,
     Week,
@@ -220,14 +220,35 @@ class _WeekSolver:
     def route_day(self, state: _State, date: dt.date, hints: Mapping[str, frozenset[str]],
                   extra: Sequence[str] = ()) -> Plan:
         ids = [*self.day_visits(state, date), *extra]
-        problem = self.week.day_problem(date, ids, self.staff[date])
+        blocked = self.blocked(date, ids)
+        problem = self.week.day_problem(date, [v for v in ids if v not in blocked], self.staff[date])
         wishes = {v: s for v, s in hints.items() if v in problem.visit_by_id}
         key = (date, tuple(sorted(ids)), tuple(sorted(wishes.items(), key=lambda kv: kv[0])))
         if key not in self.solved:  # the same day asked again (a move undone, hints unchanged): same answer
             day_hints = SolveHints(preferred_staff=wishes, preferred_staff_minutes=self.options.continuity_minutes)
-            self.solved[key] = solve(problem, self.options.day, travel=self.matrix,
-                                     hints=day_hints if wishes else None)
+            plan = solve(problem, self.options.day, travel=self.matrix, hints=day_hints if wishes else None)
+            self.solved[key] = _with_unassigned(plan, [blocked[v] for v in ids if v in blocked])
         return self.solved[key]
+
+    def blocked(self, date: dt.date, ids: Sequence[str]) -> dict[str, Unassigned]:
+        """Visits of a date that cannot be solved: pinned to someone not planned that date (off, or no room
+        under their weekly cap), and the visits linked to them. Occurrence entries, by week visit id."""
+        present = {person.id for person in self.staff[date]}
+        pins = {v: self.week.visit_by_id[v].visit.pinned_staff for v in ids}
+        found = {v: Unassigned(occurrence_id(v, date), UnassignedReason.NO_COMPATIBLE_STAFF,
+                               f"pinned to {pin}, who is not planned to work this date")
+                 for v, pin in pins.items() if pin is not None and pin not in present}
+        links = [(v, after.visit) for v in ids if (after := self.week.visit_by_id[v].visit.after) is not None]
+        grown = bool(found)
+        while grown:
+            grown = False
+            for a, b in links:
+                for mine, theirs in ((a, b), (b, a)):
+                    if theirs in found and mine not in found:
+                        found[mine] = Unassigned(occurrence_id(mine, date), UnassignedReason.LINKED_VISIT_UNSERVED,
+                                                 f"linked to {theirs}, which cannot be served this date")
+                        grown = True
+        return found
 
     def continuity_hints(self, state: _State, date: dt.date, skip: dt.date | None = None) -> dict[str, frozenset[str]]:
         """Occurrence id -> the staff who visit its patient on the other planned dates."""
@@ -427,7 +448,7 @@ class _WeekSolver:
             return UnassignedReason.PATIENT_INELIGIBLE, f"patient {item.visit.patient} is not eligible"
         usable = self.usable_dates(item)
         if len(usable) < _count(item):
-            return (UnassignedReason.NO_QUALIFIED_STAFF,
+            return (state.tried.get(visit_id, UnassignedReason.NO_QUALIFIED_STAFF),
                     f"staff able to do it work on {len(usable)} of its allowed dates, {_count(item)} needed")
         if max_spaced(usable, _gap(item)) < _count(item):
             return (UnassignedReason.UNREACHABLE_IN_SHIFT,
@@ -469,6 +490,11 @@ def _better(new: Plan, old: Plan) -> bool:
 def _without(plan: Plan, occurrence: str) -> Plan:
     """The plan with an unserved occurrence taken out of its unassigned list (it moved to another date)."""
     return dataclasses.replace(plan, unassigned=tuple(u for u in plan.unassigned if u.visit != occurrence))
+
+
+def _with_unassigned(plan: Plan, entries: Sequence[Unassigned]) -> Plan:
+    """The plan with more unassigned occurrences listed (its KPIs are recomputed when the week is assembled)."""
+    return dataclasses.replace(plan, unassigned=(*plan.unassigned, *entries)) if entries else plan
 
 
 def _busy_share(plan: Plan, staff: Sequence[Staff]) -> float:
