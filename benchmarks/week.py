@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ahs_routing import SolveOptions, check_week_plan, read_week, solve_week, week_plan_to_dict
-from ahs_routing.solve.week import WeekOptions, baseline_options
+from ahs_routing.solve.week_options import WeekOptions, baseline_options
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 DEFAULT_WEEKS = (EXAMPLES / "trondheim_week.json", EXAMPLES / "homecare_week.json")

@@ -14,7 +14,8 @@ from ahs_routing.check.week import check_week_plan
 from ahs_routing.domain.week import Recurrence, WeekVisit, split_occurrence
 from ahs_routing.domain.week_plan import served_dates, week_minutes
 from ahs_routing.io.week import read_week, week_plan_to_dict
-from ahs_routing.solve.week import WeekOptions, baseline_options, solve_week, week_options
+from ahs_routing.solve.week import solve_week
+from ahs_routing.solve.week_options import WeekOptions, baseline_options, week_options
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 #: Small days: a day with one person and two linked visits offers the search no new solutions, so it stops

@@ -56,14 +56,14 @@ from ahs_routing.domain.week import (
 )
 from ahs_routing.domain.week_plan import WeekDay, WeekPlan, WeekUnassigned, missing_counts, week_kpis, week_minutes
 from ahs_routing.errors import InputError
-from ahs_routing.solve.options import SolveHints, SolveOptions
+from ahs_routing.solve.options import SolveHints
 from ahs_routing.solve.pipeline import solve
+from ahs_routing.solve.week_options import WeekOptions
 from ahs_routing.times import MAX_CLOCK_SECONDS, SECONDS_PER_MINUTE
 from ahs_routing.travel import TravelMatrix, TravelProvider, travel_matrix
 
 log = logging.getLogger(__name__)
 
-ASSIGNMENTS = ("balanced", "first_dates")
 #: More combinations of dates than this for one visit are not all scored (the first ones in date order are).
 MAX_DATE_SETS = 5000
 #: Choosing dates, a visit costs its detour plus its work times these weights: BALANCE_WEIGHT x the
@@ -74,49 +74,6 @@ BALANCE_WEIGHT = 0.25
 NEARBY_SECONDS = 30 * 60
 CROWDING_WEIGHT = 4.0
 CROWDED_SHARE = 0.6
-
-
-@dataclass(frozen=True, slots=True)
-class WeekOptions:
-    """How to plan a week: the day solves, how dates are chosen, improvement and continuity.
-
-    `day` is used for every day solve (its `time_limit` caps each one; a `solution_limit` or
-    `patience` budget makes the week reproducible). `time_limit` (seconds, None = none) caps the
-    whole week: no improvement step starts after it. `continuity_minutes` is the travel minutes an
-    occurrence served by someone new to its patient this week costs (0 = off).
-    """
-
-    day: SolveOptions = field(default_factory=lambda: SolveOptions(time_limit=5.0))
-    assignment: str = "balanced"
-    improvement_rounds: int = 1
-    continuity_minutes: float = 5.0
-    time_limit: float | None = None
-
-    def __post_init__(self) -> None:
-        if self.assignment not in ASSIGNMENTS:
-            raise InputError(f"assignment must be one of {', '.join(ASSIGNMENTS)}, got {self.assignment!r}",
-                             path="assignment")
-        if not (isinstance(self.improvement_rounds, int) and self.improvement_rounds >= 0):
-            raise InputError(f"improvement_rounds must be a whole number >= 0, got {self.improvement_rounds!r}",
-                             path="improvement_rounds")
-        if not self.continuity_minutes >= 0:
-            raise InputError(f"continuity_minutes must be >= 0, got {self.continuity_minutes!r}",
-                             path="continuity_minutes")
-        if self.time_limit is not None and not self.time_limit > 0:
-            raise InputError(f"time_limit must be positive, got {self.time_limit!r}", path="time_limit")
-
-
-def week_options(options: SolveOptions, dates: int, improvement_rounds: int = 1) -> WeekOptions:
-    """Return week options whose whole week takes about `options.time_limit`: each of the day solves
-    (every date once, again per improvement round) gets its share; seed and budgets carry over."""
-    share = options.time_limit / max(1, dates * (1 + 2 * improvement_rounds))
-    day = dataclasses.replace(options, time_limit=max(share, 0.5))
-    return WeekOptions(day=day, improvement_rounds=improvement_rounds, time_limit=options.time_limit)
-
-
-def baseline_options(day: SolveOptions) -> WeekOptions:
-    """Return the obvious way to plan a week: first allowed dates, each day alone, no improvement."""
-    return WeekOptions(day=day, assignment="first_dates", improvement_rounds=0, continuity_minutes=0.0)
 
 
 @dataclass
@@ -200,7 +157,7 @@ class _WeekSolver:
         """Seconds a visit is estimated to cost on a date: the detour from the nearest place visited that
         date around the same time of day (or the base), and the crowding of that date's staff."""
         place, start, end = self.stay(visit)
-        near = sorted(p for p, lo, hi in homes if lo - NEARBY_SECONDS <= end and start <= hi + NEARBY_SECONDS)
+        near = sorted(p for p, lo, hi in homes if _overlaps((p, lo, hi), start, end))
         detour = min(self.matrix.seconds(p, place) + self.matrix.seconds(place, p)
                      for p in (*near, self.week.base.id))
         share = (load + work) / max(room, 1.0)
@@ -367,32 +324,36 @@ class _WeekSolver:
         if self.options.continuity_minutes <= 0:
             return
         for date in self.week.dates:
-            plan = state.plans[date]
-            if not plan.routes:
-                continue
-            known: dict[str, set[str]] = defaultdict(set)
-            elsewhere: dict[str, int] = defaultdict(int)
-            for other, other_plan in state.plans.items():
-                if other != date:
-                    for route, stop in other_plan.stops():
-                        known[route.staff].add(stop.patient)
-                    for route in other_plan.routes:
-                        elsewhere[route.staff] += route.end - route.start
-            mean = self.mean_work(week_minutes(self.as_days(state)))
-            people = self.staff[date]
-            owners = {person.id: person for person in people}
-            balance = self.options.day.balance_weight
-            costs = [[self.handing_cost(route, owners[route.staff], person, known[person.id])
-                      + balance * max(0.0, elsewhere[person.id] + route.end - route.start - mean)
-                      for person in people]
-                     for route in plan.routes]
-            rows, cols = linear_sum_assignment(costs)
-            if any(costs[r][c] == math.inf for r, c in zip(rows, cols, strict=True)):
-                continue
-            handed = tuple(dataclasses.replace(plan.routes[r], staff=people[c].id)
-                           for r, c in zip(rows, cols, strict=True))
-            if any(a.staff != b.staff for a, b in zip(handed, plan.routes, strict=True)):
-                self.best_of(state, date, [plan, dataclasses.replace(plan, routes=handed)])
+            self.relabel_day(state, date)
+
+    def relabel_day(self, state: _State, date: dt.date) -> None:
+        """`relabel` for one date."""
+        plan = state.plans[date]
+        if not plan.routes or self.options.continuity_minutes <= 0:
+            return
+        known: dict[str, set[str]] = defaultdict(set)
+        elsewhere: dict[str, int] = defaultdict(int)
+        for other, other_plan in state.plans.items():
+            if other != date:
+                for route, stop in other_plan.stops():
+                    known[route.staff].add(stop.patient)
+                for route in other_plan.routes:
+                    elsewhere[route.staff] += route.end - route.start
+        mean = self.mean_work(week_minutes(self.as_days(state)))
+        people = self.staff[date]
+        owners = {person.id: person for person in people}
+        balance = self.options.day.balance_weight
+        costs = [[self.handing_cost(route, owners[route.staff], person, known[person.id])
+                  + balance * max(0.0, elsewhere[person.id] + route.end - route.start - mean)
+                  for person in people]
+                 for route in plan.routes]
+        rows, cols = linear_sum_assignment(costs)
+        if any(costs[r][c] == math.inf for r, c in zip(rows, cols, strict=True)):
+            return
+        handed = tuple(dataclasses.replace(plan.routes[r], staff=people[c].id)
+                       for r, c in zip(rows, cols, strict=True))
+        if any(a.staff != b.staff for a, b in zip(handed, plan.routes, strict=True)):
+            self.best_of(state, date, [plan, dataclasses.replace(plan, routes=handed)])
 
     def handing_cost(self, route: Route, owner: Staff, person: Staff, knows: set[str]) -> float:
         """Seconds of the week's objective if `person` drove `route` (inf when they may not)."""
@@ -455,6 +416,11 @@ class _WeekSolver:
                     f"the dates with staff able to do it cannot be {_gap(item)} days apart {_count(item)} times")
         reason = state.tried.get(visit_id, UnassignedReason.CAPACITY)
         return reason, "not served on every date it was planned for, nor on another allowed date with room"
+
+
+def _overlaps(stay: tuple[str, int, int], start: int, end: int) -> bool:
+    """True when a stay's windows come within NEARBY_SECONDS of [start, end]."""
+    return stay[1] - NEARBY_SECONDS <= end and start <= stay[2] + NEARBY_SECONDS
 
 
 def _count(item: WeekVisit) -> int:
