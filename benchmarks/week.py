@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ahs_routing import SolveOptions, check_week_plan, read_week, solve_week, week_plan_to_dict
-from ahs_routing.solve.week import WeekOptions, baseline_options
+from ahs_routing.solve.week_options import WeekOptions, baseline_options
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 DEFAULT_WEEKS = (EXAMPLES / "trondheim_week.json", EXAMPLES / "homecare_week.json")
@@ -44,6 +44,7 @@ def measure(path: Path, options: WeekOptions, repeat: int = 1) -> dict[str, Any]
         "missing": sum(u.missing for u in plan.unassigned),
         "travel_minutes": k.travel_minutes, "overtime_minutes": k.overtime_minutes,
         "staff_per_patient": None if k.staff_per_patient is None else round(k.staff_per_patient, 3),
+        "continuity_rate": None if k.continuity_rate is None else round(k.continuity_rate, 3),
         "checker_violations": len(check_week_plan(week, plan)),
         "seconds": round(max(seconds), 1), "identical_repeats": len(set(digests)) == 1, "digest": digests[0][:12],
     }
@@ -70,13 +71,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(json.dumps(rows, indent=2))
         return
     print("| week | method | served / occurrences | travel min | overtime min | staff per patient | "
-          "violations | seconds | same plan twice |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "preferred staff share | violations | seconds | same plan twice |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         same = "-" if args.repeat < 2 else ("yes" if r["identical_repeats"] else "NO")
         print(f"| {r['week']} ({r['dates']} dates, {r['patients']} patients, {r['staff']} staff) | {r['method']} | "
               f"{r['served']} / {r['occurrences']} | {r['travel_minutes']} | {r['overtime_minutes']} | "
-              f"{r['staff_per_patient']} | {r['checker_violations']} | {r['seconds']} | {same} |")
+              f"{r['staff_per_patient']} | {r['continuity_rate'] if r['continuity_rate'] is not None else '-'} | "
+              f"{r['checker_violations']} | {r['seconds']} | {same} |")
 
 
 if __name__ == "__main__":

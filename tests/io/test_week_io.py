@@ -159,3 +159,11 @@ def test_week_schemas() -> None:
     schemas = week_json_schemas()
     assert schemas["week"]["properties"]["kind"]["const"] == "week"
     assert "staff_per_patient" in schemas["week_plan"]["$defs"]["WeekKpisDoc"]["properties"]
+
+
+def test_a_week_may_name_its_time_zone() -> None:
+    doc = document() | {"timezone": "Europe/Oslo"}
+    assert week_from_dict(doc).timezone == "Europe/Oslo"
+    assert week_to_dict(week_from_dict(doc)) == doc
+    with pytest.raises(InputError, match="timezone"):
+        week_from_dict(document() | {"timezone": "Mars/Olympus"})

@@ -14,7 +14,8 @@ from ahs_routing.check.week import check_week_plan
 from ahs_routing.domain.week import Recurrence, WeekVisit, split_occurrence
 from ahs_routing.domain.week_plan import served_dates, week_minutes
 from ahs_routing.io.week import read_week, week_plan_to_dict
-from ahs_routing.solve.week import WeekOptions, baseline_options, solve_week, week_options
+from ahs_routing.solve.week import solve_week
+from ahs_routing.solve.week_options import WeekOptions, baseline_options, week_options
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 #: Small days: a day with one person and two linked visits offers the search no new solutions, so it stops
@@ -126,3 +127,37 @@ def test_the_childrens_example_week_is_planned_in_full() -> None:
     assert check_week_plan(week, plan) == []
     assert plan.kpis.visits_served == plan.kpis.visits
     assert all(split_occurrence(s.visit) is not None for d in plan.days for _, s in d.plan.stops())
+
+
+def test_continuity_gives_each_patient_one_nurse_when_the_same_two_work_every_day() -> None:
+    """n1 and n2 both work Monday to Thursday and could each serve anyone: every patient sees one of them."""
+    both = tuple(dataclasses.replace(s, days=roster(*DATES)) for s in small_week().staff)
+    week = small_week(staff=both)
+    plan = solve_week(week, options())
+    assert check_week_plan(week, plan) == []
+    assert plan.kpis.staff_per_patient == 1.0
+
+
+def test_weekly_hours_are_balanced_when_asked() -> None:
+    """With `balance_weight`, routes go to whoever has worked less this week (soft, off by default)."""
+    both = tuple(dataclasses.replace(s, days=roster(*DATES)) for s in small_week().staff)
+    week = small_week(staff=both)
+    day = dataclasses.replace(FAST, balance_weight=10)
+    plan = solve_week(week, options(day=day, continuity_minutes=0.0 + 1e-9))
+    assert check_week_plan(week, plan) == []
+    worked = week_minutes(plan.days)
+    assert set(worked) == {"n1", "n2"}  # without the weight n1 takes every day (39000 s against none)
+    assert abs(worked["n1"] - worked["n2"]) < 0.5 * sum(worked.values())
+
+
+def test_a_daily_visit_pinned_to_someone_is_served_on_their_days_and_missing_on_the_others() -> None:
+    """`meal` is pinned to n1 (Mon-Wed): Thursday's meal cannot be served, nor the linked `meal-later`."""
+    week = small_week()
+    pinned = tuple(dataclasses.replace(v, visit=dataclasses.replace(v.visit, pinned_staff="n1"))
+                   if v.id == "meal" else v for v in week.visits)
+    harder = small_week(visits=pinned)
+    plan = solve_week(harder, options())
+    assert check_week_plan(harder, plan) == []
+    assert served_dates(plan.days)["meal"] == list(DATES[:3])
+    assert {(u.visit, u.missing, u.reason) for u in plan.unassigned} == {
+        ("meal", 1, UnassignedReason.NO_COMPATIBLE_STAFF), ("meal-later", 1, UnassignedReason.LINKED_VISIT_UNSERVED)}

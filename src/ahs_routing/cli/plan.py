@@ -23,7 +23,8 @@ from ahs_routing.cli.common import (
 from ahs_routing.io.contract import dumps, load_json, plan_to_dict, problem_from_dict
 from ahs_routing.io.week import document_kind, week_from_dict, week_plan_to_dict
 from ahs_routing.solve import solve_with_stats
-from ahs_routing.solve.week import solve_week, week_options
+from ahs_routing.solve.week import solve_week
+from ahs_routing.solve.week_options import week_options
 
 #: Solves at least this long show a progress bar when stderr is a terminal.
 LONG_SOLVE_SECONDS = 5.0

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
+import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -189,6 +190,7 @@ class Week:
     visits: tuple[WeekVisit, ...]
     policy: Policy = field(default_factory=Policy)
     travel: TravelModel = field(default_factory=TravelModel)
+    timezone: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("dates", "staff", "patients", "visits"):
@@ -198,6 +200,8 @@ class Week:
         problems = ProblemCollector()
         if not self.dates:
             problems.add("dates", "a week has at least one date")
+        if self.timezone is not None and not _known_zone(self.timezone):
+            problems.add("timezone", f"{self.timezone!r} is not an IANA time zone name such as 'Europe/Oslo'")
         for i, date in enumerate(self.dates):
             if date in self.dates[:i]:
                 problems.add(f"dates[{i}]",
@@ -339,6 +343,14 @@ class Week:
             policy=self.policy,
             travel=self.travel,
         )
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def _with_staff(patient: Patient, present: set[str]) -> Patient:

@@ -165,7 +165,7 @@ def week_from_dict(data: Any) -> Week:
     if header is not None:
         try:
             week = Week(dates=kept_dates, base=header.base, staff=kept_staff, patients=kept_patients,
-                        visits=kept_visits, policy=header.policy, travel=header.travel)
+                        visits=kept_visits, policy=header.policy, travel=header.travel, timezone=doc.timezone)
         except InputError as error:
             positions = {"dates": date_at, "staff": staff_at, "patients": patient_at, "visits": visit_at}
             problems.problems.extend(_renumber(p, positions) for p in error.problems)
@@ -241,7 +241,8 @@ def week_to_dict(week: Week) -> dict[str, Any]:
                 "dates": None if rule.dates is None else [d.isoformat() for d in rule.dates],
                 "min_days_apart": rule.min_days_apart},
         })
-    return {"schema_version": SCHEMA_VERSION, "kind": "week", "dates": [d.isoformat() for d in week.dates],
+    zone = {} if week.timezone is None else {"timezone": week.timezone}
+    return {"schema_version": SCHEMA_VERSION, "kind": "week", **zone, "dates": [d.isoformat() for d in week.dates],
             "base": day["base"], "policy": day["policy"], "travel": day["travel"], "staff": staff,
             "patients": day["patients"], "visits": visits}
 

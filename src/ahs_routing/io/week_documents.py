@@ -70,6 +70,7 @@ class WeekHeaderDoc(_Doc):
 
     schema_version: Literal[1]
     kind: Literal["week"]
+    timezone: str | None = Field(default=None, description="IANA zone of the dates' clock times (optional)")
     dates: list[Any]
     base: BaseDoc
     policy: PolicyDoc = PolicyDoc()

@@ -8,6 +8,7 @@ with the day solver (`solve_week`).
 
 from ahs_routing.solve.options import SolveHints, SolveOptions
 from ahs_routing.solve.pipeline import SolveStats, solve, solve_with_stats
-from ahs_routing.solve.week import WeekOptions, solve_week
+from ahs_routing.solve.week import solve_week
+from ahs_routing.solve.week_options import WeekOptions
 
 __all__ = ["SolveHints", "SolveOptions", "SolveStats", "WeekOptions", "solve", "solve_week", "solve_with_stats"]

@@ -17,12 +17,13 @@ The search decides the dates and the routes together, with the day solver (`solv
    is re-routed with the staff who visit its patients on the other dates as hints (`SolveHints.preferred_staff`)
    and the new day kept when it serves as much and the week costs less; routes are handed again.
 
-The week's cost is travel + overtime (at the day solver's weight) + `continuity_minutes` per
-distinct staff-patient pair. `max_week_minutes` is hard: when a person's rostered days could add
-up to more, each day's shift is narrowed for the search in proportion (the plan then holds under
-the real roster too). Everything runs in a fixed order on day solves, so the same week with the same
-seed and a solution or patience budget gives the same plan (unless a day solve hits its time limit
-first). The plan is checked by `ahs_routing.check.week` before it is returned.
+The week's cost is travel + overtime and visits by others than a patient's `preferred_staff` (at the
+day solver's prices) + `continuity_minutes` per distinct staff-patient pair. `max_week_minutes` is
+hard: when a person's rostered days could add up to more, each day's shift is narrowed for the
+search in proportion (the plan then holds under the real roster too). Everything runs in a fixed
+order on day solves, so the same week with the same seed and a solution or patience budget gives the
+same plan (unless a day solve hits its time limit first). The plan is checked by
+`ahs_routing.check.week` before it is returned.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from ahs_routing.check.eligibility import ineligible_patients
 from ahs_routing.check.week import check_week_plan
 from ahs_routing.domain.kpis import assemble_plan
 from ahs_routing.domain.model import Shift, Staff, Visit
-from ahs_routing.domain.plan import Plan, Route, UnassignedReason
+from ahs_routing.domain.plan import Plan, Route, Unassigned, UnassignedReason
 from ahs_routing.domain.week import (
     OCCURRENCE_SEPARATOR,
     Week,
@@ -53,67 +54,26 @@ from ahs_routing.domain.week import (
     split_occurrence,
     well_spaced,
 )
-from ahs_routing.domain.week_plan import WeekDay, WeekPlan, WeekUnassigned, missing_counts, week_kpis
+from ahs_routing.domain.week_plan import WeekDay, WeekPlan, WeekUnassigned, missing_counts, week_kpis, week_minutes
 from ahs_routing.errors import InputError
-from ahs_routing.solve.options import SolveHints, SolveOptions
+from ahs_routing.solve.options import SolveHints
 from ahs_routing.solve.pipeline import solve
-from ahs_routing.times import SECONDS_PER_MINUTE
+from ahs_routing.solve.week_options import WeekOptions
+from ahs_routing.times import MAX_CLOCK_SECONDS, SECONDS_PER_MINUTE
 from ahs_routing.travel import TravelMatrix, TravelProvider, travel_matrix
 
 log = logging.getLogger(__name__)
 
-ASSIGNMENTS = ("balanced", "first_dates")
 #: More combinations of dates than this for one visit are not all scored (the first ones in date order are).
 MAX_DATE_SETS = 5000
 #: Choosing dates, a visit costs its detour plus its work times these weights: BALANCE_WEIGHT x the
 #: date's busy share after it (a mild pull towards emptier dates), CROWDING_WEIGHT x the share above
 #: CROWDED_SHARE (days that full leave the day solver no room; their visits go elsewhere).
 BALANCE_WEIGHT = 0.25
+#: A visit whose windows come within this of another's is "around the same time" (the same shift).
+NEARBY_SECONDS = 30 * 60
 CROWDING_WEIGHT = 4.0
 CROWDED_SHARE = 0.6
-
-
-@dataclass(frozen=True, slots=True)
-class WeekOptions:
-    """How to plan a week: the day solves, how dates are chosen, improvement and continuity.
-
-    `day` is used for every day solve (its `time_limit` caps each one; a `solution_limit` or
-    `patience` budget makes the week reproducible). `time_limit` (seconds, None = none) caps the
-    whole week: no improvement step starts after it. `continuity_minutes` is the travel minutes an
-    occurrence served by someone new to its patient this week costs (0 = off).
-    """
-
-    day: SolveOptions = field(default_factory=lambda: SolveOptions(time_limit=5.0))
-    assignment: str = "balanced"
-    improvement_rounds: int = 1
-    continuity_minutes: float = 5.0
-    time_limit: float | None = None
-
-    def __post_init__(self) -> None:
-        if self.assignment not in ASSIGNMENTS:
-            raise InputError(f"assignment must be one of {', '.join(ASSIGNMENTS)}, got {self.assignment!r}",
-                             path="assignment")
-        if not (isinstance(self.improvement_rounds, int) and self.improvement_rounds >= 0):
-            raise InputError(f"improvement_rounds must be a whole number >= 0, got {self.improvement_rounds!r}",
-                             path="improvement_rounds")
-        if not self.continuity_minutes >= 0:
-            raise InputError(f"continuity_minutes must be >= 0, got {self.continuity_minutes!r}",
-                             path="continuity_minutes")
-        if self.time_limit is not None and not self.time_limit > 0:
-            raise InputError(f"time_limit must be positive, got {self.time_limit!r}", path="time_limit")
-
-
-def week_options(options: SolveOptions, dates: int, improvement_rounds: int = 1) -> WeekOptions:
-    """Return week options whose whole week takes about `options.time_limit`: each of the day solves
-    (every date once, again per improvement round) gets its share; seed and budgets carry over."""
-    share = options.time_limit / max(1, dates * (1 + 2 * improvement_rounds))
-    day = dataclasses.replace(options, time_limit=max(share, 0.5))
-    return WeekOptions(day=day, improvement_rounds=improvement_rounds, time_limit=options.time_limit)
-
-
-def baseline_options(day: SolveOptions) -> WeekOptions:
-    """Return the obvious way to plan a week: first allowed dates, each day alone, no improvement."""
-    return WeekOptions(day=day, assignment="first_dates", improvement_rounds=0, continuity_minutes=0.0)
 
 
 @dataclass
@@ -160,11 +120,11 @@ class _WeekSolver:
         capacity = {d: sum(s.latest_end - s.shift.start - sum(b.duration for b in s.breaks) for s in self.staff[d])
                     for d in self.week.dates}
         load: dict[dt.date, float] = defaultdict(float)
-        homes: dict[dt.date, set[str]] = defaultdict(set)
+        homes: dict[dt.date, set[tuple[str, int, int]]] = defaultdict(set)
         for visit_id, dates in chosen.items():
             for d in dates:
                 load[d] += self.work_seconds(self.week.visit_by_id[visit_id].visit)
-                homes[d].add(self.week.template.place_of_visit(self.week.visit_by_id[visit_id].visit))
+                homes[d].add(self.stay(self.week.visit_by_id[visit_id].visit))
         order = sorted(self.flexible, key=lambda it: (-it.visit.priority, len(self.usable_dates(it)) - _count(it),
                                                       -it.visit.duration, self.week.visits.index(it)))
         for item in order:
@@ -181,16 +141,25 @@ class _WeekSolver:
             picked = list(best[1]) if best is not None else []
             for d in picked:
                 load[d] += work
-                homes[d].add(self.week.template.place_of_visit(item.visit))
+                homes[d].add(self.stay(item.visit))
             chosen[item.id] = picked
         return chosen
 
-    def date_cost(self, visit: Visit, work: float, load: float, room: float, homes: set[str]) -> float:
-        """Seconds a visit is estimated to cost on a date: the detour to reach the home from the nearest
-        home already visited that date (or the base), and the crowding of that date's staff."""
+    def stay(self, visit: Visit) -> tuple[str, int, int]:
+        """Where a visit happens and the span of its windows (the whole day without windows)."""
         place = self.week.template.place_of_visit(visit)
+        if not visit.windows:
+            return place, 0, MAX_CLOCK_SECONDS
+        return place, min(w.start for w in visit.windows), max(w.end for w in visit.windows)
+
+    def date_cost(self, visit: Visit, work: float, load: float, room: float,
+                  homes: set[tuple[str, int, int]]) -> float:
+        """Seconds a visit is estimated to cost on a date: the detour from the nearest place visited that
+        date around the same time of day (or the base), and the crowding of that date's staff."""
+        place, start, end = self.stay(visit)
+        near = sorted(p for p, lo, hi in homes if _overlaps((p, lo, hi), start, end))
         detour = min(self.matrix.seconds(p, place) + self.matrix.seconds(place, p)
-                     for p in (*sorted(homes), self.week.base.id))
+                     for p in (*near, self.week.base.id))
         share = (load + work) / max(room, 1.0)
         return detour + work * (BALANCE_WEIGHT * share + CROWDING_WEIGHT * max(0.0, share - CROWDED_SHARE))
 
@@ -208,14 +177,35 @@ class _WeekSolver:
     def route_day(self, state: _State, date: dt.date, hints: Mapping[str, frozenset[str]],
                   extra: Sequence[str] = ()) -> Plan:
         ids = [*self.day_visits(state, date), *extra]
-        problem = self.week.day_problem(date, ids, self.staff[date])
+        blocked = self.blocked(date, ids)
+        problem = self.week.day_problem(date, [v for v in ids if v not in blocked], self.staff[date])
         wishes = {v: s for v, s in hints.items() if v in problem.visit_by_id}
         key = (date, tuple(sorted(ids)), tuple(sorted(wishes.items(), key=lambda kv: kv[0])))
         if key not in self.solved:  # the same day asked again (a move undone, hints unchanged): same answer
             day_hints = SolveHints(preferred_staff=wishes, preferred_staff_minutes=self.options.continuity_minutes)
-            self.solved[key] = solve(problem, self.options.day, travel=self.matrix,
-                                     hints=day_hints if wishes else None)
+            plan = solve(problem, self.options.day, travel=self.matrix, hints=day_hints if wishes else None)
+            self.solved[key] = _with_unassigned(plan, [blocked[v] for v in ids if v in blocked])
         return self.solved[key]
+
+    def blocked(self, date: dt.date, ids: Sequence[str]) -> dict[str, Unassigned]:
+        """Visits of a date that cannot be solved: pinned to someone not planned that date (off, or no room
+        under their weekly cap), and the visits linked to them. Occurrence entries, by week visit id."""
+        present = {person.id for person in self.staff[date]}
+        pins = {v: self.week.visit_by_id[v].visit.pinned_staff for v in ids}
+        found = {v: Unassigned(occurrence_id(v, date), UnassignedReason.NO_COMPATIBLE_STAFF,
+                               f"pinned to {pin}, who is not planned to work this date")
+                 for v, pin in pins.items() if pin is not None and pin not in present}
+        links = [(v, after.visit) for v in ids if (after := self.week.visit_by_id[v].visit.after) is not None]
+        grown = bool(found)
+        while grown:
+            grown = False
+            for a, b in links:
+                for mine, theirs in ((a, b), (b, a)):
+                    if theirs in found and mine not in found:
+                        found[mine] = Unassigned(occurrence_id(mine, date), UnassignedReason.LINKED_VISIT_UNSERVED,
+                                                 f"linked to {theirs}, which cannot be served this date")
+                        grown = True
+        return found
 
     def continuity_hints(self, state: _State, date: dt.date, skip: dt.date | None = None) -> dict[str, frozenset[str]]:
         """Occurrence id -> the staff who visit its patient on the other planned dates."""
@@ -229,14 +219,31 @@ class _WeekSolver:
                 if (patient := self.week.visit_by_id[visit_id].visit.patient) in seen}
 
     def cost(self, state: _State) -> float:
-        """The week's soft objective in seconds: travel, overtime at the day solver's weight, and
-        `continuity_minutes` per distinct staff-patient pair."""
+        """The week's soft objective in seconds: travel, overtime, visits by someone other than the
+        patient's preferred staff and weekly work beyond the team's mean at the day solver's prices
+        (`balance_weight`, 0 = off), and `continuity_minutes` per distinct staff-patient pair."""
         pairs = {(route.staff, stop.patient) for plan in state.plans.values() for route, stop in plan.stops()}
         travel = sum(plan.kpis.travel_seconds for plan in state.plans.values())
         overtime = sum(max(0, route.end - person.shift.end) for date, plan in state.plans.items()
                        for route in plan.routes for person in self.staff[date] if person.id == route.staff)
-        return (travel + overtime * self.options.day.overtime_weight
+        strangers = sum(self.stranger_seconds(route.staff, stop.patient)
+                        for plan in state.plans.values() for route, stop in plan.stops())
+        worked = week_minutes(self.as_days(state))
+        mean = self.mean_work(worked)
+        beyond = sum(max(0.0, seconds - mean) for seconds in worked.values())
+        return (travel + overtime * self.options.day.overtime_weight + strangers
+                + beyond * self.options.day.balance_weight
                 + self.options.continuity_minutes * SECONDS_PER_MINUTE * len(pairs))
+
+    def mean_work(self, worked: Mapping[str, int]) -> float:
+        """The team's mean working seconds in the week, over everyone rostered at all."""
+        rostered = sum(1 for person in self.week.staff if person.days)
+        return sum(worked.values()) / rostered if rostered else 0.0
+
+    def stranger_seconds(self, staff: str, patient: str) -> float:
+        """What the day solver charges for a visit by someone not among the patient's `preferred_staff`."""
+        wanted = self.week.template.patient_by_id[patient].preferred_staff
+        return self.options.day.continuity_minutes * SECONDS_PER_MINUTE if wanted and staff not in wanted else 0.0
 
     def best_of(self, state: _State, date: dt.date, candidates: Sequence[Plan]) -> Plan:
         """The candidate plan for a date that serves most, then costs the week least (the first on ties)."""
@@ -317,25 +324,36 @@ class _WeekSolver:
         if self.options.continuity_minutes <= 0:
             return
         for date in self.week.dates:
-            plan = state.plans[date]
-            if not plan.routes:
-                continue
-            known: dict[str, set[str]] = defaultdict(set)
-            for other, other_plan in state.plans.items():
-                if other != date:
-                    for route, stop in other_plan.stops():
-                        known[route.staff].add(stop.patient)
-            people = self.staff[date]
-            owners = {person.id: person for person in people}
-            costs = [[self.handing_cost(route, owners[route.staff], person, known[person.id]) for person in people]
-                     for route in plan.routes]
-            rows, cols = linear_sum_assignment(costs)
-            if any(costs[r][c] == math.inf for r, c in zip(rows, cols, strict=True)):
-                continue
-            handed = tuple(dataclasses.replace(plan.routes[r], staff=people[c].id)
-                           for r, c in zip(rows, cols, strict=True))
-            if any(a.staff != b.staff for a, b in zip(handed, plan.routes, strict=True)):
-                self.best_of(state, date, [plan, dataclasses.replace(plan, routes=handed)])
+            self.relabel_day(state, date)
+
+    def relabel_day(self, state: _State, date: dt.date) -> None:
+        """`relabel` for one date."""
+        plan = state.plans[date]
+        if not plan.routes or self.options.continuity_minutes <= 0:
+            return
+        known: dict[str, set[str]] = defaultdict(set)
+        elsewhere: dict[str, int] = defaultdict(int)
+        for other, other_plan in state.plans.items():
+            if other != date:
+                for route, stop in other_plan.stops():
+                    known[route.staff].add(stop.patient)
+                for route in other_plan.routes:
+                    elsewhere[route.staff] += route.end - route.start
+        mean = self.mean_work(week_minutes(self.as_days(state)))
+        people = self.staff[date]
+        owners = {person.id: person for person in people}
+        balance = self.options.day.balance_weight
+        costs = [[self.handing_cost(route, owners[route.staff], person, known[person.id])
+                  + balance * max(0.0, elsewhere[person.id] + route.end - route.start - mean)
+                  for person in people]
+                 for route in plan.routes]
+        rows, cols = linear_sum_assignment(costs)
+        if any(costs[r][c] == math.inf for r, c in zip(rows, cols, strict=True)):
+            return
+        handed = tuple(dataclasses.replace(plan.routes[r], staff=people[c].id)
+                       for r, c in zip(rows, cols, strict=True))
+        if any(a.staff != b.staff for a, b in zip(handed, plan.routes, strict=True)):
+            self.best_of(state, date, [plan, dataclasses.replace(plan, routes=handed)])
 
     def handing_cost(self, route: Route, owner: Staff, person: Staff, knows: set[str]) -> float:
         """Seconds of the week's objective if `person` drove `route` (inf when they may not)."""
@@ -353,8 +371,9 @@ class _WeekSolver:
         strangers = len({s.patient for s in route.stops} - knows)
         overtime = max(0, route.end - person.shift.end)
         moved = 0.0 if person.id == owner.id else 1e-3  # on a tie, the route stays with its owner
+        unwanted = sum(self.stranger_seconds(person.id, s.patient) for s in route.stops)
         return (strangers * self.options.continuity_minutes * SECONDS_PER_MINUTE
-                + overtime * self.options.day.overtime_weight + moved)
+                + overtime * self.options.day.overtime_weight + unwanted + moved)
 
     def as_days(self, state: _State) -> list[WeekDay]:
         return [WeekDay(d, state.plans[d]) for d in self.week.dates if d in state.plans]
@@ -390,13 +409,18 @@ class _WeekSolver:
             return UnassignedReason.PATIENT_INELIGIBLE, f"patient {item.visit.patient} is not eligible"
         usable = self.usable_dates(item)
         if len(usable) < _count(item):
-            return (UnassignedReason.NO_QUALIFIED_STAFF,
+            return (state.tried.get(visit_id, UnassignedReason.NO_QUALIFIED_STAFF),
                     f"staff able to do it work on {len(usable)} of its allowed dates, {_count(item)} needed")
         if max_spaced(usable, _gap(item)) < _count(item):
             return (UnassignedReason.UNREACHABLE_IN_SHIFT,
                     f"the dates with staff able to do it cannot be {_gap(item)} days apart {_count(item)} times")
         reason = state.tried.get(visit_id, UnassignedReason.CAPACITY)
         return reason, "not served on every date it was planned for, nor on another allowed date with room"
+
+
+def _overlaps(stay: tuple[str, int, int], start: int, end: int) -> bool:
+    """True when a stay's windows come within NEARBY_SECONDS of [start, end]."""
+    return stay[1] - NEARBY_SECONDS <= end and start <= stay[2] + NEARBY_SECONDS
 
 
 def _count(item: WeekVisit) -> int:
@@ -432,6 +456,11 @@ def _better(new: Plan, old: Plan) -> bool:
 def _without(plan: Plan, occurrence: str) -> Plan:
     """The plan with an unserved occurrence taken out of its unassigned list (it moved to another date)."""
     return dataclasses.replace(plan, unassigned=tuple(u for u in plan.unassigned if u.visit != occurrence))
+
+
+def _with_unassigned(plan: Plan, entries: Sequence[Unassigned]) -> Plan:
+    """The plan with more unassigned occurrences listed (its KPIs are recomputed when the week is assembled)."""
+    return dataclasses.replace(plan, unassigned=(*plan.unassigned, *entries)) if entries else plan
 
 
 def _busy_share(plan: Plan, staff: Sequence[Staff]) -> float:
