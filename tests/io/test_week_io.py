@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -38,12 +39,13 @@ def test_week_json_round_trip_and_kind() -> None:
 
 
 def test_week_plan_json_round_trip() -> None:
-    plan = hand_plan(small_week(), VALID_ROUTES)
-    doc = week_plan_to_dict(plan, meta={"seed": 1})
+    plan = replace(hand_plan(small_week(), VALID_ROUTES), meta={"seed": 1})
+    doc = week_plan_to_dict(plan)
+    assert doc["meta"] == {"seed": 1} and "meta" not in week_plan_to_dict(replace(plan, meta={}))
     assert document_kind(doc) == "week_plan"
     assert [d["date"] for d in doc["days"]] == ["2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26"]
     assert doc["kpis"]["staff_per_patient"] == pytest.approx(4 / 3)
-    assert week_plan_from_dict(doc) == plan
+    assert week_plan_from_dict(doc) == plan and week_plan_from_dict(doc).meta == {"seed": 1}
 
 
 def test_occurrence_ids() -> None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-from ahs_routing.domain.plan import Plan, UnassignedReason
+from ahs_routing.domain.plan import Meta, Plan, UnassignedReason
 from ahs_routing.domain.week import Week, split_occurrence
 from ahs_routing.times import format_clock, seconds_to_minutes
 
@@ -63,11 +64,19 @@ class WeekKpis:
 
 @dataclass(frozen=True, slots=True)
 class WeekPlan:
-    """The answer for a week: a day plan per date in order, recurring visits short of their count, KPIs."""
+    """The answer for a week: a day plan per date in order, recurring visits short of their count, KPIs.
+
+    `meta` is the week's provenance, as a day plan's (`Plan.meta`): read-only, not part of equality.
+    """
 
     days: tuple[WeekDay, ...]
     unassigned: tuple[WeekUnassigned, ...]
     kpis: WeekKpis
+    meta: Mapping[str, Any] = field(default_factory=Meta, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.meta, Meta):
+            object.__setattr__(self, "meta", Meta(self.meta))
 
     def plan_on(self, date: dt.date) -> Plan | None:
         """Return the day plan of a date, or None when the week plan has none."""

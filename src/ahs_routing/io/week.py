@@ -201,6 +201,7 @@ def week_plan_from_dict(data: Any) -> WeekPlan:
                       travel_seconds=minutes_to_seconds(k.travel_minutes),
                       overtime_seconds=minutes_to_seconds(k.overtime_minutes),
                       staff_per_patient=k.staff_per_patient, continuity_rate=k.continuity_rate),
+        meta=doc.meta or {},
     )
 
 
@@ -247,8 +248,8 @@ def week_to_dict(week: Week) -> dict[str, Any]:
             "patients": day["patients"], "visits": visits}
 
 
-def week_plan_to_dict(plan: WeekPlan, meta: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Return the contract week plan document for a `WeekPlan` (with an optional `meta` extension)."""
+def week_plan_to_dict(plan: WeekPlan) -> dict[str, Any]:
+    """Return the contract week plan document for a `WeekPlan` (with its `meta` extension when it has one)."""
     k = plan.kpis
     document: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
@@ -260,8 +261,8 @@ def week_plan_to_dict(plan: WeekPlan, meta: dict[str, Any] | None = None) -> dic
                  "overtime_minutes": k.overtime_minutes, "staff_per_patient": k.staff_per_patient,
                  "continuity_rate": None if k.continuity_rate is None else round(k.continuity_rate, 4)},
     }
-    if meta is not None:
-        document["meta"] = meta
+    if plan.meta:
+        document["meta"] = dict(plan.meta)
     return document
 
 

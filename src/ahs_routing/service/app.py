@@ -29,7 +29,7 @@ from ahs_routing.errors import InputError, InputProblem
 from ahs_routing.io.documents import PlanDoc, ProblemDoc
 from ahs_routing.service import requests
 from ahs_routing.service.jobs import FINISHED, JobStore, SearchLimits
-from ahs_routing.service.solving import document_schemas, validate, week_solver
+from ahs_routing.service.solving import document_schemas, validate
 from ahs_routing.version import library_version
 
 T = TypeVar("T")
@@ -178,8 +178,7 @@ def create_app(store: JobStore, config: ServiceConfig) -> FastAPI:
 
     @app.get("/v1/health", summary="Is the service up: version, workers, jobs by status (no auth)")
     def health() -> dict[str, Any]:
-        return {"status": "ok", "version": library_version(), "workers": config.workers,
-                "week_documents": week_solver() is not None, "jobs": store.counts()}
+        return {"status": "ok", "version": library_version(), "workers": config.workers, "jobs": store.counts()}
 
     app.openapi = _openapi_with_contract(app)  # type: ignore[method-assign]
     return app

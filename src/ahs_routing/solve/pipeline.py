@@ -120,17 +120,25 @@ def _provenance(
     problem: Problem, options: SolveOptions, travel: TravelMatrix | TravelProvider | None, stats: SolveStats,
 ) -> dict[str, Any]:
     """Return the plan's `meta`: what produced it, for an auditor (the contract's `meta` extension)."""
+    return provenance(options, problem.travel.provider, travel, stats.stopped_by) | {
+        "warm_started": stats.warm_started,
+        # The warm start behind the VRPTW figures: None here means it could not run (pyvrp missing).
+        "pyvrp_version": _pyvrp.installed_version(),
+    }
+
+
+def provenance(
+    options: SolveOptions, provider: str, travel: TravelMatrix | TravelProvider | None, stopped_by: str,
+) -> dict[str, Any]:
+    """Return the `meta` keys every solved plan carries, day or week: version, budget, travel, time, stop."""
     return {
         "library_version": library_version(),
         "seed": options.seed,
         "time_limit": options.time_limit,
         "solution_limit": options.solution_limit,
-        "travel_provider": problem.travel.provider if travel is None else f"caller:{type(travel).__name__}",
+        "travel_provider": provider if travel is None else f"caller:{type(travel).__name__}",
         "solved_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        "stopped_by": stats.stopped_by,
-        "warm_started": stats.warm_started,
-        # The warm start behind the VRPTW figures: None here means it could not run (pyvrp missing).
-        "pyvrp_version": _pyvrp.installed_version(),
+        "stopped_by": stopped_by,
     }
 
 

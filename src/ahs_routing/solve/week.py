@@ -35,7 +35,7 @@ import logging
 import math
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from scipy.optimize import linear_sum_assignment
@@ -57,7 +57,7 @@ from ahs_routing.domain.week import (
 from ahs_routing.domain.week_plan import WeekDay, WeekPlan, WeekUnassigned, missing_counts, week_kpis, week_minutes
 from ahs_routing.errors import InputError
 from ahs_routing.solve.options import SolveHints
-from ahs_routing.solve.pipeline import solve
+from ahs_routing.solve.pipeline import provenance, solve
 from ahs_routing.solve.week_options import WeekOptions
 from ahs_routing.times import MAX_CLOCK_SECONDS, SECONDS_PER_MINUTE
 from ahs_routing.travel import TravelMatrix, TravelProvider, travel_matrix
@@ -86,10 +86,13 @@ class _State:
 
 
 class _WeekSolver:
-    def __init__(self, week: Week, options: WeekOptions, matrix: TravelMatrix) -> None:
+    def __init__(self, week: Week, options: WeekOptions, matrix: TravelMatrix,
+                 should_stop: Callable[[], bool] | None = None) -> None:
         self.week = week
         self.options = options
         self.matrix = matrix
+        self.should_stop = should_stop
+        self.timed_out = False
         self.started = time.monotonic()
         self.ineligible = ineligible_patients(week.template, matrix)
         self.excluded = {p.patient for p in self.ineligible}
@@ -183,7 +186,8 @@ class _WeekSolver:
         key = (date, tuple(sorted(ids)), tuple(sorted(wishes.items(), key=lambda kv: kv[0])))
         if key not in self.solved:  # the same day asked again (a move undone, hints unchanged): same answer
             day_hints = SolveHints(preferred_staff=wishes, preferred_staff_minutes=self.options.continuity_minutes)
-            plan = solve(problem, self.options.day, travel=self.matrix, hints=day_hints if wishes else None)
+            plan = solve(problem, self.options.day, travel=self.matrix, hints=day_hints if wishes else None,
+                         should_stop=self.should_stop)
             self.solved[key] = _with_unassigned(plan, [blocked[v] for v in ids if v in blocked])
         return self.solved[key]
 
@@ -270,9 +274,15 @@ class _WeekSolver:
 
     # Improvement ---------------------------------------------------------------------------
 
+    def cancelled(self) -> bool:
+        return self.should_stop is not None and self.should_stop()
+
     def out_of_time(self) -> bool:
+        """Whether improving must stop: the week's time limit (a cap; budgets are the day solves') or a cancel."""
         limit = self.options.time_limit
-        return limit is not None and time.monotonic() - self.started > limit
+        if limit is not None and time.monotonic() - self.started > limit:
+            self.timed_out = True
+        return self.cancelled() or self.timed_out
 
     def relocate(self, state: _State) -> None:
         """Move each occurrence a day left out to another allowed date, re-routing that date."""
@@ -499,11 +509,16 @@ def solve_week(
     options: WeekOptions | None = None,
     *,
     travel: TravelMatrix | TravelProvider | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> WeekPlan:
-    """Return a checked week plan: the dates of every recurring visit, a day plan per date, week KPIs."""
+    """Return a checked week plan: the dates of every recurring visit, a day plan per date, week KPIs.
+
+    `should_stop` is polled by every day solve and between improvement steps; once it returns True
+    the remaining days are solved no further and the week plan is still a checked one.
+    """
     options = options or WeekOptions()
     matrix = travel if isinstance(travel, TravelMatrix) else travel_matrix(week.template, travel)
-    solver = _WeekSolver(week, options, matrix)
+    solver = _WeekSolver(week, options, matrix, should_stop)
     state = _State(dates=solver.assign())
     solver.route_all(state)
     solver.relabel(state)
@@ -511,7 +526,10 @@ def solve_week(
         solver.relocate(state)
         solver.harmonise(state)
         solver.relabel(state)
-    plan = solver.finish(state)
+    stopped_by = "cancelled" if solver.cancelled() else "time_limit" if solver.timed_out else "completed"
+    plan = dataclasses.replace(solver.finish(state),
+                               meta=provenance(options.day, week.template.travel.provider, travel, stopped_by)
+                               | {"time_limit": options.time_limit, "day_time_limit": options.day.time_limit})
     violations = check_week_plan(week, plan, matrix)
     if violations:  # a bug, never the input's fault: say so rather than return a wrong plan
         raise RuntimeError("the week plan breaks the contract: " + "; ".join(str(v) for v in violations[:5]))
