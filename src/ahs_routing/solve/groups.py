@@ -33,10 +33,12 @@ _NEVER = 10**9
 #: Anchor moments tried for a group's first visit (the starts of its cheapest insertions).
 ANCHORS = 3
 
-#: Positions timed exactly after the O(1) screen, cheapest estimate first, over all routes at once,
-#: and the feasible ones wanted before stopping early.
+#: Positions timed exactly after the O(1) screen, cheapest estimate first, over all routes at once:
+#: `EXACT_POSITIONS` once one fits (`FEASIBLE_WANTED` stop it earlier), up to `MOST_POSITIONS` while
+#: none does (breaks, which the screen leaves out, can make the cheapest estimates infeasible).
 EXACT_POSITIONS = 8
 FEASIBLE_WANTED = 3
+MOST_POSITIONS = 64
 
 Routes = dict[str, Route]
 #: A change to some routes: staff id -> the new route, None when it is left with no stops.
@@ -290,12 +292,13 @@ def _timed(
 ) -> list[tuple[int, int, Route]]:
     """Return (price, start, new route) of exactly timed insertions, taken in the screen's order of estimates.
 
-    Stops after `wanted` feasible ones or `EXACT_POSITIONS` tries: one exact timing re-times a
-    whole route, the screen costs a few lookups per position.
+    Stops after `wanted` feasible ones, after `EXACT_POSITIONS` tries once one fits, or after
+    `MOST_POSITIONS`: one exact timing re-times a whole route, the screen costs a few lookups
+    per position.
     """
     found: list[tuple[int, int, Route]] = []
     for tries, (_, who, position) in enumerate(_screened(problem, travel, routes, staff, visit, ranges, pricing)):
-        if tries == EXACT_POSITIONS or len(found) == wanted:
+        if len(found) == wanted or (found and tries >= EXACT_POSITIONS) or tries == MOST_POSITIONS:
             break
         person = problem.staff_by_id[who]
         route = routes.get(who)
