@@ -12,7 +12,7 @@ import pytest
 from test_examples import EXAMPLES
 
 from ahs_routing import InputError, TravelError
-from ahs_routing.cli.common import EXIT_TRAVEL, now_option, run_command
+from ahs_routing.cli.common import EXIT_TRAVEL, add_solve_arguments, now_option, run_command, solve_options
 from ahs_routing.cli.main import EXIT_INPUT, EXIT_OK, EXIT_VIOLATIONS, SUBCOMMANDS, build_parser, main
 
 EXAMPLE = str(EXAMPLES / "trondheim_weekday.json")
@@ -110,3 +110,12 @@ def test_now_option_reads_a_clock_or_nothing() -> None:
     assert now_option(None) is None
     with pytest.raises(InputError, match="--now: "):
         now_option("9am")
+
+
+def test_the_group_moves_budget_is_a_solve_option() -> None:
+    """--lns-iterations reaches SolveOptions (0 turns the group moves off); without it there is no count."""
+    parser = argparse.ArgumentParser()
+    add_solve_arguments(parser)
+    assert solve_options(parser.parse_args(["--lns-iterations", "0"])).lns_iterations == 0
+    assert solve_options(parser.parse_args(["--lns-iterations", "250"])).lns_iterations == 250
+    assert solve_options(parser.parse_args([])).lns_iterations is None

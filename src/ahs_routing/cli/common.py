@@ -69,11 +69,14 @@ def add_solve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed for reproducible plans")
     parser.add_argument("--solution-limit", type=int, default=None, metavar="N",
                         help="stop after N solutions: reproducible on any machine, whatever the load")
+    parser.add_argument("--lns-iterations", type=int, default=None, metavar="N",
+                        help="on days with linked visits, at most N iterations of the group moves (0: none)")
 
 
 def solve_options(args: argparse.Namespace) -> SolveOptions:
     """Return the SolveOptions given on the command line."""
-    return SolveOptions(time_limit=args.time_limit, seed=args.seed, solution_limit=args.solution_limit)
+    return SolveOptions(time_limit=args.time_limit, seed=args.seed, solution_limit=args.solution_limit,
+                        lns_iterations=args.lns_iterations)
 
 
 def now_option(text: str | None) -> int | None:

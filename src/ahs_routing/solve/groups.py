@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from ahs_routing.domain.links import linked_groups
 from ahs_routing.domain.model import Problem, Staff, Visit, start_ranges
-from ahs_routing.domain.plan import Route
+from ahs_routing.domain.plan import Route, Stop
 from ahs_routing.schedule.insertion import Budget, insertions
 from ahs_routing.schedule.objective import route_price
 from ahs_routing.schedule.timing import Head, Item, retime_tail, shift_range, start_in
@@ -33,9 +33,12 @@ _NEVER = 10**9
 #: Anchor moments tried for a group's first visit (the starts of its cheapest insertions).
 ANCHORS = 3
 
-#: Positions per route timed exactly after the O(1) screen. Mankowska 75_4 / 75_10, 600 iterations
-#: from one OR-Tools plan: 4 gave 3.1% / 5.6%, 2 gave 4.0% / 5.9% (one seed, similar time).
-EXACT_POSITIONS = 4
+#: Positions timed exactly after the O(1) screen, cheapest estimate first, over all routes at once:
+#: `EXACT_POSITIONS` once one fits (`FEASIBLE_WANTED` stop it earlier), up to `MOST_POSITIONS` while
+#: none does (breaks, which the screen leaves out, can make the cheapest estimates infeasible).
+EXACT_POSITIONS = 8
+FEASIBLE_WANTED = 3
+MOST_POSITIONS = 64
 
 Routes = dict[str, Route]
 #: A change to some routes: staff id -> the new route, None when it is left with no stops.
@@ -182,10 +185,8 @@ def _anchors(
     ranges = _first_ranges(group)
     if not ranges:
         return []
-    options: list[tuple[int, int]] = []
-    for staff in candidates[first.id]:
-        for price, start, _ in _insertions(problem, travel, routes, staff, first, ranges, pricing, budget):
-            options.append((price, start))
+    options = [(price, start) for price, start, _ in _timed(problem, travel, routes, candidates[first.id], first,
+                                                              ranges, pricing, budget, 2 * ANCHORS)]
     anchors: list[int] = []
     for _, start in sorted(options):
         if start not in anchors:
@@ -199,15 +200,14 @@ def best_per_staff(
     problem: Problem, travel: TravelMatrix, routes: Routes, group: Group,
     candidates: Mapping[str, Sequence[str]], pricing: Pricing, budget: Budget,
 ) -> list[int]:
-    """Return the price of the group's first visit's cheapest insertion per candidate staff member, cheapest first."""
+    """Return the screen's estimate of the first visit's cheapest insertion per candidate, cheapest first."""
     first = group.members[0]
     ranges = _first_ranges(group)
-    prices = []
-    for staff in candidates[first.id] if ranges else ():
-        found = _insertions(problem, travel, routes, staff, first, ranges, pricing, budget)
-        if found:
-            prices.append(min(f[0] for f in found))
-    return sorted(prices)
+    best: dict[str, int] = {}
+    if ranges:
+        for estimate, staff, _ in _screened(problem, travel, routes, candidates[first.id], first, ranges, pricing):
+            best.setdefault(staff, estimate)
+    return sorted(best.values())
 
 
 def _first_ranges(group: Group) -> list[tuple[int, int]]:
@@ -281,80 +281,77 @@ def _cheapest(
     pricing: Pricing, budget: Budget,
 ) -> tuple[int, int, Route] | None:
     """Return the cheapest insertion of a copy of `visit` on a candidate route not in `used`: (price, start, route)."""
-    best: tuple[int, int, Route] | None = None
-    for staff in candidates[visit.id]:
-        if staff in used:
-            continue
-        for found in _insertions(problem, travel, routes, staff, visit, ranges, pricing, budget):
-            if best is None or found[0] < best[0]:
-                best = found
-    return best
+    staff = [s for s in candidates[visit.id] if s not in used]
+    found = _timed(problem, travel, routes, staff, visit, ranges, pricing, budget, FEASIBLE_WANTED)
+    return min(found, key=lambda f: f[0]) if found else None
 
 
-def _insertions(
-    problem: Problem, travel: TravelMatrix, routes: Routes, staff: str, visit: Visit,
-    ranges: Sequence[tuple[int, int]], pricing: Pricing, budget: Budget,
+def _timed(
+    problem: Problem, travel: TravelMatrix, routes: Routes, staff: Sequence[str], visit: Visit,
+    ranges: Sequence[tuple[int, int]], pricing: Pricing, budget: Budget, wanted: int,
 ) -> list[tuple[int, int, Route]]:
-    """Return (price, start, new route) for each feasible insertion of `visit` into `staff`'s route."""
-    person = problem.staff_by_id[staff]
-    route = routes.get(staff)
-    if route is not None and any(s.visit == visit.id for s in route.stops):
-        return []
-    clipped = _intersect(ranges, shift_range(person))
-    if not clipped:
-        return []
-    if route is None:
-        heads = [(0, Head.at_start(problem, person))]
-    else:
-        heads = _screened(problem, travel, person, route, visit, clipped, pricing)
-    if not heads:
-        return []
-    old = pricing.of(problem, route)
-    found = insertions(problem, travel, person, route, visit, ranges=clipped, heads=heads,
-                       held=pricing.held, budget=budget)
-    return [(pricing.of(problem, f.route) - old, f.start, f.route) for f in found]
+    """Return (price, start, new route) of exactly timed insertions, taken in the screen's order of estimates.
+
+    Stops after `wanted` feasible ones, after `EXACT_POSITIONS` tries once one fits, or after
+    `MOST_POSITIONS`: one exact timing re-times a whole route, the screen costs a few lookups
+    per position.
+    """
+    found: list[tuple[int, int, Route]] = []
+    for tries, (_, who, position) in enumerate(_screened(problem, travel, routes, staff, visit, ranges, pricing)):
+        if len(found) == wanted or (found and tries >= EXACT_POSITIONS) or tries == MOST_POSITIONS:
+            break
+        person = problem.staff_by_id[who]
+        route = routes.get(who)
+        old = pricing.of(problem, route)
+        for f in insertions(problem, travel, person, route, visit, ranges=_intersect(ranges, shift_range(person)),
+                            heads=[(position, Head.at_start(problem, person))], held=pricing.held, budget=budget):
+            found.append((pricing.of(problem, f.route) - old, f.start, f.route))
+    return found
 
 
 def _screened(
-    problem: Problem, travel: TravelMatrix, person: Staff, route: Route, visit: Visit,
+    problem: Problem, travel: TravelMatrix, routes: Routes, staff: Sequence[str], visit: Visit,
     ranges: Sequence[tuple[int, int]], pricing: Pricing,
-) -> list[tuple[int, Head]]:
-    """Return the cheapest positions of a route by an O(1) test each, for exact timing.
+) -> list[tuple[int, str, int]]:
+    """Return (estimate, staff, position) for each position of these staff's routes that may fit, cheapest first.
 
-    Each stop's latest start (`_latest_starts`) says whether the rest of the route can still be
-    served once the visit is in; the estimate is the detour plus the visit's own lateness. Breaks
-    are left out of both, so the test only rules out what cannot fit (breaks make times later).
-    The insertion engine then times the best `EXACT_POSITIONS` exactly, breaks included.
+    An O(1) test per position: each stop's latest start (`_latest_starts`) says whether the rest
+    of the route can still be served once the visit is in; the estimate is the detour plus the
+    visit's own lateness. Breaks are left out of both, so the test only rules out what cannot
+    fit (breaks make times later); the exact timing decides, breaks included.
     """
-    latest = _latest_starts(problem, travel, person, route, pricing.held)
-    places = [problem.place_of_visit(problem.visit_by_id[s.visit]) for s in route.stops]
-    places.append(problem.end_place(person))
     there = problem.place_of_visit(visit)
     service = problem.service_seconds(visit)
     due = pricing.due.get(visit.id)
-    head = Head.at_start(problem, person)
     scored = []
-    for position in range(len(route.stops) + 1):
-        if position == 0:
-            before, free = problem.start_place(person), person.shift.start
-        else:
-            before, free = places[position - 1], route.stops[position - 1].end
-        start = start_in(ranges, free + travel.seconds(before, there))
-        if start is None:
-            continue  # too late from here (later positions usually are too)
-        after = places[position]
-        if start + service + travel.seconds(there, after) > latest[position]:
+    for who in staff:
+        person = problem.staff_by_id[who]
+        route = routes.get(who)
+        if route is not None and any(s.visit == visit.id for s in route.stops):
             continue
-        detour = travel.seconds(before, there) + travel.seconds(there, after) - travel.seconds(before, after)
-        late = max(0, start - due) if due is not None else 0
-        scored.append((detour + pricing.lateness_weight * late, position))
-    return [(position, head) for _, position in sorted(scored)[:EXACT_POSITIONS]]
+        clipped = _intersect(ranges, shift_range(person))
+        if not clipped:
+            continue
+        stops = route.stops if route is not None else ()
+        latest = _latest_starts(problem, travel, person, stops, pricing.held)
+        places = [problem.start_place(person), *(problem.place_of_visit(problem.visit_by_id[s.visit]) for s in stops),
+                  problem.end_place(person)]
+        for position in range(len(stops) + 1):
+            before, after = places[position], places[position + 1]
+            free = stops[position - 1].end if position else person.shift.start
+            start = start_in(clipped, free + travel.seconds(before, there))
+            if start is None or start + service + travel.seconds(there, after) > latest[position]:
+                continue
+            detour = travel.seconds(before, there) + travel.seconds(there, after) - travel.seconds(before, after)
+            late = max(0, start - due) if due is not None else 0
+            scored.append((detour + pricing.lateness_weight * late, who, position))
+    scored.sort()
+    return scored
 
 
-def _latest_starts(problem: Problem, travel: TravelMatrix, person: Staff, route: Route,
+def _latest_starts(problem: Problem, travel: TravelMatrix, person: Staff, stops: Sequence[Stop],
                    held: Collection[str]) -> list[int]:
     """Return each stop's latest start that keeps the rest of the route feasible, and the latest return."""
-    stops = route.stops
     latest = [0] * (len(stops) + 1)
     latest[-1] = person.latest_end
     follower = problem.end_place(person)

@@ -36,8 +36,9 @@ SetAside = tuple[Mapping[str, Unassigned], Sequence[IneligiblePatient]]
 #: Share of the search time OR-Tools gets on days with linked visits; the group moves get the rest.
 ORTOOLS_SHARE = 0.4
 
-#: Iterations of the group moves without a new best after which they stop, when the solve has patience.
-LNS_PATIENCE = 400
+#: Iterations of the group moves without a new best after which they stop, when the solve has a
+#: counted budget (patience or a solution limit): about 3 s on a 110-visit day with breaks.
+LNS_PATIENCE = 100
 
 
 def group_moves_apply(options: SolveOptions, preferences: Preferences) -> bool:

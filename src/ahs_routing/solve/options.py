@@ -49,9 +49,10 @@ class SolveOptions:
     `lateness_weight` the same for a minute late (within a visit's `late_minutes`), and
     `balance_weight` for a minute of work beyond the team's mean.
 
-    Days with linked visits (teams, `after`): OR-Tools gets 40% of the time, then a
+    Days with linked visits (teams, `after`): after OR-Tools (stopped by its own rules, or
+    at 40% of the time when `patience` is None and there is no solution limit), a
     large-neighbourhood search moves linked groups whole (`ahs_routing.solve.lns`). It stops
-    after `lns_iterations` iterations (None: no count; 0: not run), after 400 in a row without
+    after `lns_iterations` iterations (None: no count; 0: not run), after 100 in a row without
     a new best when `patience` or `solution_limit` is set, or at the time limit.
     """
 
