@@ -230,3 +230,18 @@ def test_a_two_person_visit_on_a_date_with_one_person_rostered_is_unreachable_no
     [entry] = plan.unassigned
     assert (entry.visit, entry.missing, entry.reason) == ("lift", 1, UnassignedReason.UNREACHABLE_IN_SHIFT)
     assert "2 people" in entry.detail and MON.isoformat() in entry.detail
+
+
+def test_a_fixed_visit_pinned_to_someone_the_weekly_cap_keeps_off_that_date_is_capacity() -> None:
+    """n1 may work 300 minutes: Thursday (more of n1's work) holds them, so Monday's pinned check has no one,
+    for want of room under the cap (`capacity`), not for a conflict (`no_compatible_staff`)."""
+    staff = (WeekStaff("n1", _with_lunch(DATES), max_week=minutes(300)),)
+    visits = (WeekVisit(visit("check", "p1", 15, pinned_staff="n1"), date=MON),
+              WeekVisit(visit("dressing", "p2", 40, pinned_staff="n1"), date=THU))
+    week = small_week(staff=staff, visits=visits)
+    plan = solve_week(week, options())
+    assert check_week_plan(week, plan) == []
+    assert served_dates(plan.days) == {"dressing": [THU]}
+    [entry] = plan.plan_on(MON).unassigned  # type: ignore[union-attr]
+    assert (entry.visit, entry.reason) == ("check@2026-11-23", UnassignedReason.CAPACITY)
+    assert "max_week_minutes" in entry.detail

@@ -196,9 +196,13 @@ class _WeekSolver:
         """Visits of a date that cannot be solved: pinned to someone not planned that date (off, or no room
         under their weekly cap), and the visits linked to them. Occurrence entries, by week visit id."""
         present = {person.id for person in self.staff[date]}
+        rostered = {person.id for person in self.week.staff_on(date)}
         pins = {v: self.week.visit_by_id[v].visit.pinned_staff for v in ids}
-        found = {v: Unassigned(occurrence_id(v, date), UnassignedReason.NO_COMPATIBLE_STAFF,
-                               f"pinned to {pin}, who is not planned to work this date")
+        found = {v: Unassigned(occurrence_id(v, date), UnassignedReason.CAPACITY,
+                               f"pinned to {pin}, whose max_week_minutes leaves no room this date")
+                 if pin in rostered else
+                 Unassigned(occurrence_id(v, date), UnassignedReason.NO_COMPATIBLE_STAFF,
+                            f"pinned to {pin}, who is not rostered this date")
                  for v, pin in pins.items() if pin is not None and pin not in present}
         links = [(v, after.visit) for v in ids if (after := self.week.visit_by_id[v].visit.after) is not None]
         grown = bool(found)

@@ -92,7 +92,7 @@ def _within_cap(week_person: WeekStaff, demand: Mapping[dt.date, float]) -> dict
     room, extra = cap - used, sum(spare.values())
     found = {}
     for date in sorted(taken):
-        grow = room * spare[date] // extra if extra else 0
+        grow = min(spare[date], room * spare[date] // extra) if extra else 0  # never past the rostered shift
         narrowed = _cut_or_none(days[date], least[date] + grow)
         if narrowed is not None:
             found[date] = narrowed
@@ -134,7 +134,7 @@ def shortfall(week: Week, item: WeekVisit, planned: Mapping[dt.date, Sequence[St
     allowed = week.allowed_dates(item)
     rostered = {d: week.staff_on(d) for d in allowed}
     levels: list[tuple[UnassignedReason, str, list[dt.date]]] = [
-        (UnassignedReason.UNREACHABLE_IN_SHIFT, "staff rostered",
+        (UnassignedReason.UNREACHABLE_IN_SHIFT, "staff rostered (a shift to be served in)",
          [d for d in allowed if len(rostered[d]) >= need]),
         (UnassignedReason.NO_QUALIFIED_STAFF, "rostered staff with its skills",
          [d for d in allowed if sum(visit.skills <= s.skills for s in rostered[d]) >= need]),
@@ -150,5 +150,5 @@ def shortfall(week: Week, item: WeekVisit, planned: Mapping[dt.date, Sequence[St
         if len(dates) < count:
             lacking = ", ".join(d.isoformat() for d in allowed if d not in dates)
             return reason, (f"needs {who} on {count} of its allowed dates, but only {len(dates)} of "
-                            f"{len(allowed)} have {what} (not {lacking})")
+                            f"{len(allowed)} have enough {what}; too few on {lacking}")
     return None
