@@ -90,7 +90,8 @@ def hand_plan(week: Week, routes: Mapping[dt.date, Mapping[str, Sequence[str]]],
                              has_km=False)
         days.append(WeekDay(date, plan))
     short = missing_counts(week, days)
-    return WeekPlan(tuple(days), tuple(WeekUnassigned(v, m, UnassignedReason.CAPACITY, "") for v, m in short.items()),
+    return WeekPlan(tuple(days), tuple(WeekUnassigned(v, m, UnassignedReason.CAPACITY, HAND_DETAIL)
+                                         for v, m in short.items()),
                     week_kpis(week, days))
 
 
@@ -110,6 +111,9 @@ def replace_day(plan: WeekPlan, date: dt.date, **changes: Any) -> WeekPlan:
     days = tuple(WeekDay(d.date, dataclasses.replace(d.plan, **changes)) if d.date == date else d for d in plan.days)
     return dataclasses.replace(plan, days=days)
 
+
+#: The detail sentence of the week `unassigned` entries a hand plan lists.
+HAND_DETAIL = "left out by hand"
 
 #: A valid hand plan of `small_week`: n1 Mon-Wed, n2 Thu; `twice` on Monday and Wednesday.
 VALID_ROUTES: dict[dt.date, dict[str, list[str]]] = {

@@ -13,11 +13,15 @@ from dataclasses import replace
 
 import pytest
 from builders import day, hm, minutes, nurse, patient, visit
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ahs_routing import (
     After,
     Break,
     BreakTaken,
+    IneligiblePatient,
+    IneligibleReason,
     Plan,
     PlanStatus,
     Policy,
@@ -299,8 +303,69 @@ def test_ineligible_patient_violated_and_satisfied() -> None:
     strict = problem(policy=Policy(15, 18))
     assert "ineligible" in rules(strict, plan_of(strict, [route_n1()]))
     only_first = route_n1(stops=route_n1().stops[:1], travel=minutes(20))
-    listed = plan_of(strict, [only_first], (Unassigned("v2", UnassignedReason.PATIENT_INELIGIBLE, ""),))
+    listed = replace(plan_of(strict, [only_first], (Unassigned("v2", UnassignedReason.PATIENT_INELIGIBLE, ""),)),
+                     ineligible_patients=(IneligiblePatient("h2", IneligibleReason.TRAVEL_LIMIT, "20 min"),))
     assert "ineligible" not in rules(strict, listed)
+
+
+def _only_v1(problem_: Problem, ineligible: tuple[IneligiblePatient, ...]) -> Plan:
+    """n1 serves v1 alone; v2 (at h2) is unassigned as ineligible (so the plan is complete); `ineligible` is
+    the plan's list."""
+    only_first = route_n1(stops=route_n1().stops[:1], travel=minutes(20))
+    plan = plan_of(problem_, [only_first], (Unassigned("v2", UnassignedReason.PATIENT_INELIGIBLE, ""),))
+    return replace(plan, ineligible_patients=ineligible, status=PlanStatus.COMPLETE)  # v2 does not count
+
+
+def test_ineligible_violated_when_an_ineligible_patient_is_not_listed() -> None:
+    """h2 is 20 min away with a 15-minute limit: a plan whose ineligible_patients is empty is reported."""
+    strict = problem(policy=Policy(15, 18))
+    found = check_plan(strict, _only_v1(strict, ()))
+    assert [(v.rule, "h2" in v.message and "missing" in v.message) for v in found] == [("ineligible", True)]
+    assert check_plan(strict, _only_v1(strict, (IneligiblePatient("h2", IneligibleReason.TRAVEL_LIMIT),))) == []
+
+
+def test_ineligible_violated_by_an_eligible_patient_listed() -> None:
+    """h1 (10 min away, limit 15) is eligible: listing it too is reported."""
+    strict = problem(policy=Policy(15, 18))
+    both = tuple(IneligiblePatient(h, IneligibleReason.TRAVEL_LIMIT) for h in ("h1", "h2"))
+    assert rules(strict, _only_v1(strict, both)) == {"ineligible"}
+
+
+def test_ineligible_violated_by_the_wrong_reason_and_age_wins_over_travel() -> None:
+    """h2 is too far (limit 15) and, at 19, too old (limit 18): the contract reports age_limit, not travel_limit."""
+    strict = problem(policy=Policy(15, 18), patients=(patient("h1"), patient("h2", age_years=19.0)))
+    wrong = check_plan(strict, _only_v1(strict, (IneligiblePatient("h2", IneligibleReason.TRAVEL_LIMIT),)))
+    assert [v.rule for v in wrong] == ["ineligible"] and "age_limit" in wrong[0].message
+    assert check_plan(strict, _only_v1(strict, (IneligiblePatient("h2", IneligibleReason.AGE_LIMIT),))) == []
+    far_only = problem(policy=Policy(15, 18))  # h2 only too far: age_limit is the wrong reason
+    assert rules(far_only, _only_v1(far_only, (IneligiblePatient("h2", IneligibleReason.AGE_LIMIT),))) == {
+        "ineligible"}
+
+
+LISTING = st.sampled_from([None, IneligibleReason.AGE_LIMIT, IneligibleReason.TRAVEL_LIMIT])
+
+
+@settings(max_examples=60, deadline=None)
+@given(ages=st.tuples(st.none() | st.integers(0, 30), st.none() | st.integers(0, 30)),
+       limit=st.none() | st.integers(5, 30), listing=st.tuples(LISTING, LISTING))
+def test_ineligible_holds_exactly_when_the_list_names_each_ineligible_patient_with_its_reason(
+        ages: tuple[int | None, int | None], limit: int | None,
+        listing: tuple[IneligibleReason | None, IneligibleReason | None]) -> None:
+    """Any ages, travel limit and listing of h1 (10 min away) and h2 (20): the checker objects exactly
+    when the list differs from the contract's (age first, then travel), worked out here on its own."""
+    homes = {"h1": (ages[0], 10), "h2": (ages[1], 20)}
+    expected = {}
+    for home, (age, distance) in homes.items():
+        if age is not None and age > 18:
+            expected[home] = IneligibleReason.AGE_LIMIT
+        elif limit is not None and distance > limit:
+            expected[home] = IneligibleReason.TRAVEL_LIMIT
+    p = problem(policy=Policy(limit, 18), patients=tuple(patient(h, age_years=a) for h, (a, _) in homes.items()))
+    listed = tuple(IneligiblePatient(h, r) for h, r in zip(homes, listing, strict=True) if r is not None)
+    plan = plan_of(p, [], tuple(Unassigned(v, UnassignedReason.CAPACITY, "") for v in ("v1", "v2")))
+    plan = replace(plan, ineligible_patients=listed)
+    wanted = dict(zip(homes, listing, strict=True))
+    assert ("ineligible" in rules(p, plan)) == ({h: r for h, r in wanted.items() if r is not None} != expected)
 
 
 def test_status_must_match_the_routes() -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 
-from weeks import MON, THU, TUE, VALID_ROUTES, WED, hand_plan, replace_day, small_week
+from builders import line_travel, patient, visit
+from weeks import HAND_DETAIL, MON, POSITIONS, THU, TUE, VALID_ROUTES, WED, hand_plan, replace_day, small_week
 
-from ahs_routing import Stop, UnassignedReason
+from ahs_routing import IneligiblePatient, IneligibleReason, Stop, UnassignedReason
 from ahs_routing.check.week import check_week_plan
-from ahs_routing.domain.week import WeekStaff
-from ahs_routing.domain.week_plan import WeekUnassigned
+from ahs_routing.domain.week import Recurrence, Week, WeekStaff, WeekVisit
+from ahs_routing.domain.week_plan import WeekPlan, WeekUnassigned
 
 
 def rules(week_plan_violations: list) -> set[str]:  # type: ignore[type-arg]
@@ -97,7 +98,7 @@ def test_w2_a_short_recurring_visit_must_be_listed_with_the_right_missing() -> N
     routes = {d: dict(r) for d, r in VALID_ROUTES.items()}
     routes[WED] = {"n1": ["meal@2026-11-25", "meal-later@2026-11-25"]}
     plan = hand_plan(week, routes)
-    assert plan.unassigned == (WeekUnassigned("twice", 1, UnassignedReason.CAPACITY, ""),)
+    assert plan.unassigned == (WeekUnassigned("twice", 1, UnassignedReason.CAPACITY, HAND_DETAIL),)
     assert check_week_plan(week, plan) == []
     unlisted = dataclasses.replace(plan, unassigned=())
     assert any(v.rule == "week_unassigned" and v.visit == "twice" for v in check_week_plan(week, unlisted))
@@ -176,4 +177,57 @@ def test_every_day_plan_lists_the_weeks_ineligible_patients() -> None:
     week = small_week()
     plan = hand_plan(week, VALID_ROUTES)
     wrong = replace_day(plan, MON, ineligible_patients=(IneligiblePatient("p1", IneligibleReason.AGE_LIMIT),))
+    assert [v.rule for v in check_week_plan(week, wrong)] == ["ineligible"]
+
+
+def test_w2_a_week_unassigned_entry_needs_a_detail_sentence() -> None:
+    """The contract gives each week `unassigned` entry a `detail`: one without is reported, by visit."""
+    week = small_week()
+    routes = {d: dict(r) for d, r in VALID_ROUTES.items()}
+    routes[WED] = {"n1": ["meal@2026-11-25", "meal-later@2026-11-25"]}
+    plan = hand_plan(week, routes)
+    assert check_week_plan(week, plan) == []
+    bare = dataclasses.replace(plan, unassigned=(WeekUnassigned("twice", 1, UnassignedReason.CAPACITY, " "),))
+    found = check_week_plan(week, bare)
+    assert [(v.rule, v.visit) for v in found] == [("week_unassigned", "twice")] and "detail" in found[0].message
+
+
+def _with_far_patient() -> tuple[Week, WeekPlan]:
+    """`small_week` plus a 19-year-old (over the age limit of 18) with a check twice a week, never routed."""
+    week = small_week()
+    policy = dataclasses.replace(week.policy, max_patient_age_years=18.0)
+    far = WeekVisit(visit("far-check", "far", 20), recurrence=Recurrence(2))
+    week = small_week(patients=(*week.patients, patient("far", age_years=19.0)), visits=(*week.visits, far),
+                      policy=policy, travel=line_travel({**POSITIONS, "far": 5.0}))
+    plan = hand_plan(week, VALID_ROUTES)
+    listed = (IneligiblePatient("far", IneligibleReason.AGE_LIMIT, "19 years old, limit 18"),)
+    for date in week.dates:
+        plan = replace_day(plan, date, ineligible_patients=listed)
+    return week, plan
+
+
+def test_w2_recurring_visits_of_an_ineligible_patient_are_listed_as_patient_ineligible() -> None:
+    """Listed with `missing` = count as `capacity` (or anything else) is reported; `patient_ineligible` is valid."""
+    week, plan = _with_far_patient()
+    assert plan.unassigned == (WeekUnassigned("far-check", 2, UnassignedReason.CAPACITY, HAND_DETAIL),)
+    found = check_week_plan(week, plan)
+    assert [(v.rule, v.visit) for v in found] == [("week_unassigned", "far-check")]
+    assert "patient_ineligible" in found[0].message
+    right = dataclasses.replace(plan, unassigned=(
+        WeekUnassigned("far-check", 2, UnassignedReason.PATIENT_INELIGIBLE, "patient far is not eligible"),))
+    assert check_week_plan(week, right) == []
+    short = dataclasses.replace(plan, unassigned=(
+        WeekUnassigned("far-check", 1, UnassignedReason.PATIENT_INELIGIBLE, "patient far is not eligible"),))
+    assert [v.rule for v in check_week_plan(week, short)] == ["week_unassigned"]
+
+
+def test_every_day_plan_lists_the_ineligible_patients_with_their_reason() -> None:
+    """A day plan that leaves the week's ineligible patient out, or gives it the wrong reason, is reported."""
+    week, plan = _with_far_patient()
+    plan = dataclasses.replace(plan, unassigned=(
+        WeekUnassigned("far-check", 2, UnassignedReason.PATIENT_INELIGIBLE, "patient far is not eligible"),))
+    assert check_week_plan(week, plan) == []
+    emptied = check_week_plan(week, replace_day(plan, TUE, ineligible_patients=()))
+    assert [v.rule for v in emptied] == ["ineligible"] and emptied[0].message.startswith(TUE.isoformat())
+    wrong = replace_day(plan, TUE, ineligible_patients=(IneligiblePatient("far", IneligibleReason.TRAVEL_LIMIT),))
     assert [v.rule for v in check_week_plan(week, wrong)] == ["ineligible"]

@@ -160,12 +160,17 @@ def test_the_example_weeks_round_trip_and_have_what_they_promise() -> None:
 def test_week_schemas() -> None:
     schemas = week_json_schemas()
     assert schemas["week"]["properties"]["kind"]["const"] == "week"
+    assert "timezone" in schemas["week"]["properties"]  # what `ahs-routing schema week` prints
     assert "staff_per_patient" in schemas["week_plan"]["$defs"]["WeekKpisDoc"]["properties"]
 
 
 def test_a_week_may_name_its_time_zone() -> None:
     doc = document() | {"timezone": "Europe/Oslo"}
-    assert week_from_dict(doc).timezone == "Europe/Oslo"
+    week = week_from_dict(doc)
+    assert week.timezone == "Europe/Oslo"
+    # The derived day problems keep the zone, so what a day solve reads of timestamps is on the week's clock.
+    assert week.template.timezone == "Europe/Oslo"
+    assert all(week.day_problem(d, ()).timezone == "Europe/Oslo" for d in week.dates)
     assert week_to_dict(week_from_dict(doc)) == doc
     with pytest.raises(InputError, match="timezone"):
         week_from_dict(document() | {"timezone": "Mars/Olympus"})

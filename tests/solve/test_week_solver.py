@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import line_travel, patient, visit
+from builders import hm, line_travel, minutes, patient, visit
 from weeks import DATES, MON, POSITIONS, THU, TUE, WED, roster, small_week
 
 from ahs_routing import InputError, SolveOptions, UnassignedReason
 from ahs_routing.check.week import check_week_plan
-from ahs_routing.domain.week import Recurrence, WeekVisit, split_occurrence
+from ahs_routing.domain.model import Break, Shift
+from ahs_routing.domain.week import Recurrence, RosterDay, Week, WeekStaff, WeekVisit, split_occurrence
 from ahs_routing.domain.week_plan import served_dates, week_minutes
 from ahs_routing.io.week import read_week, week_plan_to_dict
 from ahs_routing.solve.week import solve_week
@@ -169,3 +171,77 @@ def test_a_daily_visit_pinned_to_someone_is_served_on_their_days_and_missing_on_
     assert served_dates(plan.days)["meal"] == list(DATES[:3])
     assert {(u.visit, u.missing, u.reason) for u in plan.unassigned} == {
         ("meal", 1, UnassignedReason.NO_COMPATIBLE_STAFF), ("meal-later", 1, UnassignedReason.LINKED_VISIT_UNSERVED)}
+
+
+def _with_lunch(dates: tuple[dt.date, ...]) -> tuple[RosterDay, ...]:
+    """08:00-15:30 shifts with a 30-minute break between 11:00 and 13:00."""
+    lunch = (Break(hm("11:00"), hm("13:00"), minutes(30)),)
+    return tuple(RosterDay(d, Shift(hm("08:00"), hm("15:30")), breaks=lunch) for d in dates)
+
+
+def _capped_week(cap_minutes: int) -> Week:
+    """n1 alone, rostered every date with a lunch break and a weekly cap; a check on p1 Wednesday and Thursday."""
+    staff = (WeekStaff("n1", _with_lunch(DATES), max_week=minutes(cap_minutes)),)
+    check = WeekVisit(visit("check", "p1", 15), recurrence=Recurrence(2, (WED, THU)))
+    return small_week(staff=staff, visits=(check,))
+
+
+def test_a_weekly_cap_leaves_whole_shifts_with_their_breaks_rather_than_nobody() -> None:
+    """A 600-minute cap over four 450-minute days: narrowing every day in proportion (to 08:00-10:30) would
+    leave no room for the 11:00-13:00 break and nobody to plan; the cap goes to the dates with work instead."""
+    week = _capped_week(600)
+    plan = solve_week(week, options())
+    assert check_week_plan(week, plan) == []
+    assert plan.unassigned == ()
+    assert served_dates(plan.days)["check"] == [WED, THU]
+    assert week_minutes(plan.days)["n1"] <= minutes(600)
+
+
+def test_a_visit_the_weekly_cap_leaves_no_room_for_is_missing_for_capacity() -> None:
+    """A 300-minute cap holds one day with its break, not two: one check is served, the other is `capacity`."""
+    week = _capped_week(300)
+    plan = solve_week(week, options())
+    assert check_week_plan(week, plan) == []
+    assert len(served_dates(plan.days)["check"]) == 1
+    [entry] = plan.unassigned
+    assert (entry.visit, entry.missing, entry.reason) == ("check", 1, UnassignedReason.CAPACITY)
+    assert "max_week_minutes" in entry.detail
+    assert week_minutes(plan.days)["n1"] <= minutes(300)
+
+
+def test_a_visit_on_a_date_nobody_works_is_unreachable_not_unqualified() -> None:
+    """Nobody is rostered on Thursday: the Thursday-only visit has no shift to be served in."""
+    week = small_week(staff=(WeekStaff("n1", roster(*DATES[:3])),),
+                      visits=(WeekVisit(visit("thu-only", "p1", 20), recurrence=Recurrence(1, (THU,))),))
+    plan = solve_week(week, options())
+    assert check_week_plan(week, plan) == []
+    [entry] = plan.unassigned
+    assert (entry.visit, entry.missing, entry.reason) == ("thu-only", 1, UnassignedReason.UNREACHABLE_IN_SHIFT)
+    assert "rostered" in entry.detail and THU.isoformat() in entry.detail
+
+
+def test_a_two_person_visit_on_a_date_with_one_person_rostered_is_unreachable_not_unqualified() -> None:
+    """Monday has only n1: the two-person lift is served Tuesday and missing once, for want of people."""
+    lift = WeekVisit(visit("lift", "p2", 30, staff_count=2), recurrence=Recurrence(2, (MON, TUE)))
+    week = small_week(visits=(lift,))
+    plan = solve_week(week, options())
+    assert check_week_plan(week, plan) == []
+    assert served_dates(plan.days)["lift"] == [TUE]
+    [entry] = plan.unassigned
+    assert (entry.visit, entry.missing, entry.reason) == ("lift", 1, UnassignedReason.UNREACHABLE_IN_SHIFT)
+    assert "2 people" in entry.detail and MON.isoformat() in entry.detail
+
+
+def test_a_fixed_visit_pinned_to_someone_the_weekly_cap_keeps_off_that_date_is_capacity() -> None:
+    """n1 may work 300 minutes: Thursday (more of n1's work) holds them, so Monday's pinned check has no one,
+    for want of room under the cap (`capacity`), not for a conflict (`no_compatible_staff`)."""
+    staff = (WeekStaff("n1", _with_lunch(DATES), max_week=minutes(300)),)
+    visits = (WeekVisit(visit("check", "p1", 15, pinned_staff="n1"), date=MON),
+              WeekVisit(visit("dressing", "p2", 40, pinned_staff="n1"), date=THU))
+    week = small_week(staff=staff, visits=visits)
+    plan = solve_week(week, options())
+    assert check_week_plan(week, plan) == []
+    assert served_dates(plan.days) == {"dressing": [THU]}
+    [entry] = plan.plan_on(MON).unassigned  # type: ignore[union-attr]
+    assert (entry.visit, entry.reason) == ("check@2026-11-23", UnassignedReason.CAPACITY)
+    assert "max_week_minutes" in entry.detail

@@ -281,6 +281,23 @@ class _Checker:
 
     def check_ineligible(self, routed: dict[str, list[tuple[Route, Stop]]]) -> None:
         excluded = {p.patient: p for p in ineligible_patients(self.problem, self.travel)}
+        listed = Counter(p.patient for p in self.plan.ineligible_patients)
+        for entry in self.plan.ineligible_patients:
+            due = excluded.get(entry.patient)
+            if due is None:
+                self.add("ineligible", f"ineligible_patients lists {entry.patient!r}, who is eligible"
+                         if entry.patient in self.problem.patient_by_id else
+                         f"ineligible_patients lists unknown patient {entry.patient!r}")
+            elif entry.reason is not due.reason:
+                self.add("ineligible", f"patient {entry.patient} is listed as {entry.reason.value}, but the "
+                         f"reason is {due.reason.value} ({due.detail})")
+        for patient, times in sorted(listed.items()):
+            if times > 1:
+                self.add("ineligible", f"ineligible_patients lists patient {patient} {times} times")
+        for patient, due in excluded.items():
+            if patient not in listed:
+                self.add("ineligible", f"patient {patient} is ineligible ({due.reason.value}: {due.detail}) "
+                         "but missing from ineligible_patients")
         for visit_id, places in routed.items():
             patient = self.problem.visit_by_id[visit_id].patient
             if patient in excluded:

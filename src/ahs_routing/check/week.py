@@ -86,11 +86,7 @@ def _check_day(week: Week, date: dt.date, plan: Plan, travel: TravelMatrix, foun
             found.append(Violation("day_off", f"{date.isoformat()}: {route.staff} has a route but "
                                    + ("no entry for this date" if known else "is not in the week's staff"),
                                    staff=route.staff))
-    listed = {p.patient for p in plan.ineligible_patients}
-    excluded = {p.patient for p in ineligible_patients(week.template, travel)}
-    if listed != excluded:
-        found.append(Violation("ineligible", f"{date.isoformat()}: the day plan lists ineligible patients "
-                               f"{sorted(listed)}, the week's are {sorted(excluded)}"))
+    # Every ineligible patient of the week is listed in each day plan: the day rule `ineligible` checks it.
     ids = day_visit_ids(week, date, plan, found)
     for visit_id in sorted(ids):
         pinned = week.visit_by_id[visit_id].visit.pinned_staff
@@ -144,6 +140,14 @@ def _check_recurrences(week: Week, plan: WeekPlan, travel: TravelMatrix, found: 
                 and item.visit.patient not in excluded:
             found.append(Violation("week_unassigned", f"reason patient_ineligible, but patient "
                                    f"{item.visit.patient} is eligible", visit=item.id))
+        elif entry is not None and entry.reason is not UnassignedReason.PATIENT_INELIGIBLE \
+                and item.visit.patient in excluded:
+            found.append(Violation("week_unassigned", f"reason {entry.reason.value}, but patient "
+                                   f"{item.visit.patient} is ineligible: the reason must be patient_ineligible",
+                                   visit=item.id))
+        if entry is not None and not entry.detail.strip():
+            found.append(Violation("week_unassigned", "listed without a detail sentence saying why",
+                                   visit=item.id))
 
 
 def _check_kpis(week: Week, plan: WeekPlan, found: list[Violation]) -> None:

@@ -283,6 +283,7 @@ class Week:
             visits=tuple(item.visit for item in self.visits),
             policy=self.policy,
             travel=self.travel,
+            timezone=self.timezone,
         )
 
     @cached_property
@@ -342,6 +343,7 @@ class Week:
             visits=tuple(self.occurrence(item.id, date) for item in self.visits if item.id in wanted),
             policy=self.policy,
             travel=self.travel,
+            timezone=self.timezone,
         )
 
 

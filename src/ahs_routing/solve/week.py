@@ -19,8 +19,9 @@ The search decides the dates and the routes together, with the day solver (`solv
 
 The week's cost is travel + overtime and visits by others than a patient's `preferred_staff` (at the
 day solver's prices) + `continuity_minutes` per distinct staff-patient pair. `max_week_minutes` is
-hard: when a person's rostered days could add up to more, each day's shift is narrowed for the
-search in proportion (the plan then holds under the real roster too). Everything runs in a fixed
+hard: when a person's rostered days could add up to more, the shifts are narrowed for the search so
+that they add up to at most the cap while still holding their breaks (`week_roster`; the plan then
+holds under the real roster too). Everything runs in a fixed
 order on day solves, so the same week with the same seed and a solution or patience budget gives the
 same plan (unless a day solve hits its time limit first). The plan is checked by
 `ahs_routing.check.week` before it is returned.
@@ -43,7 +44,7 @@ from scipy.optimize import linear_sum_assignment
 from ahs_routing.check.eligibility import ineligible_patients
 from ahs_routing.check.week import check_week_plan
 from ahs_routing.domain.kpis import assemble_plan
-from ahs_routing.domain.model import Shift, Staff, Visit
+from ahs_routing.domain.model import Staff, Visit
 from ahs_routing.domain.plan import Plan, Route, Unassigned, UnassignedReason
 from ahs_routing.domain.week import (
     OCCURRENCE_SEPARATOR,
@@ -55,10 +56,10 @@ from ahs_routing.domain.week import (
     well_spaced,
 )
 from ahs_routing.domain.week_plan import WeekDay, WeekPlan, WeekUnassigned, missing_counts, week_kpis, week_minutes
-from ahs_routing.errors import InputError
 from ahs_routing.solve.options import SolveHints
 from ahs_routing.solve.pipeline import provenance, solve
 from ahs_routing.solve.week_options import WeekOptions
+from ahs_routing.solve.week_roster import may_serve, planned_staff, shortfall
 from ahs_routing.times import MAX_CLOCK_SECONDS, SECONDS_PER_MINUTE
 from ahs_routing.travel import TravelMatrix, TravelProvider, travel_matrix
 
@@ -96,7 +97,7 @@ class _WeekSolver:
         self.started = time.monotonic()
         self.ineligible = ineligible_patients(week.template, matrix)
         self.excluded = {p.patient for p in self.ineligible}
-        self.staff = {date: _narrowed_staff(week, date) for date in week.dates}
+        self.staff = planned_staff(week)
         self.solved: dict[tuple[object, ...], Plan] = {}
         self.flexible = [item for item in week.visits
                          if not week.happens_every_allowed_date(item) and item.visit.patient not in self.excluded]
@@ -107,7 +108,7 @@ class _WeekSolver:
         """Allowed dates with someone rostered who may do the visit."""
         patient = self.week.template.patient_of(item.visit)
         return [d for d in self.week.allowed_dates(item)
-                if sum(_may_serve(s, item.visit, patient.attributes, patient.excluded_staff)
+                if sum(may_serve(s, item.visit, patient.attributes, patient.excluded_staff)
                        for s in self.staff[d]) >= item.visit.staff_count]
 
     def fixed_dates(self) -> dict[str, list[dt.date]]:
@@ -195,9 +196,13 @@ class _WeekSolver:
         """Visits of a date that cannot be solved: pinned to someone not planned that date (off, or no room
         under their weekly cap), and the visits linked to them. Occurrence entries, by week visit id."""
         present = {person.id for person in self.staff[date]}
+        rostered = {person.id for person in self.week.staff_on(date)}
         pins = {v: self.week.visit_by_id[v].visit.pinned_staff for v in ids}
-        found = {v: Unassigned(occurrence_id(v, date), UnassignedReason.NO_COMPATIBLE_STAFF,
-                               f"pinned to {pin}, who is not planned to work this date")
+        found = {v: Unassigned(occurrence_id(v, date), UnassignedReason.CAPACITY,
+                               f"pinned to {pin}, whose max_week_minutes leaves no room this date")
+                 if pin in rostered else
+                 Unassigned(occurrence_id(v, date), UnassignedReason.NO_COMPATIBLE_STAFF,
+                            f"pinned to {pin}, who is not rostered this date")
                  for v, pin in pins.items() if pin is not None and pin not in present}
         links = [(v, after.visit) for v in ids if (after := self.week.visit_by_id[v].visit.after) is not None]
         grown = bool(found)
@@ -374,7 +379,7 @@ class _WeekSolver:
                 and route.end <= person.latest_end
                 and (person.max_travel is None or route.travel <= person.max_travel)
                 and (person.capacity is None or sum(v.demand for v in visits) <= person.capacity + 1e-9)
-                and all(_may_serve(person, v, template.patient_of(v).attributes, template.patient_of(v).excluded_staff)
+                and all(may_serve(person, v, template.patient_of(v).attributes, template.patient_of(v).excluded_staff)
                         for v in visits))
         if not fits:
             return math.inf
@@ -417,10 +422,10 @@ class _WeekSolver:
         item = self.week.visit_by_id[visit_id]
         if item.visit.patient in self.excluded:
             return UnassignedReason.PATIENT_INELIGIBLE, f"patient {item.visit.patient} is not eligible"
+        short = shortfall(self.week, item, self.staff, _count(item))
+        if short is not None:
+            return short
         usable = self.usable_dates(item)
-        if len(usable) < _count(item):
-            return (state.tried.get(visit_id, UnassignedReason.NO_QUALIFIED_STAFF),
-                    f"staff able to do it work on {len(usable)} of its allowed dates, {_count(item)} needed")
         if max_spaced(usable, _gap(item)) < _count(item):
             return (UnassignedReason.UNREACHABLE_IN_SHIFT,
                     f"the dates with staff able to do it cannot be {_gap(item)} days apart {_count(item)} times")
@@ -449,11 +454,6 @@ def _first_spaced(dates: Sequence[dt.date], item: WeekVisit) -> list[dt.date]:
     return picked
 
 
-def _may_serve(person: Staff, visit: Visit, attributes: frozenset[str], excluded: frozenset[str]) -> bool:
-    return (visit.skills <= person.skills and not (person.avoid & attributes) and person.id not in excluded
-            and visit.pinned_staff in (None, person.id))
-
-
 def _served(plan: Plan) -> set[str]:
     return {stop.visit for _, stop in plan.stops()}
 
@@ -476,32 +476,6 @@ def _with_unassigned(plan: Plan, entries: Sequence[Unassigned]) -> Plan:
 def _busy_share(plan: Plan, staff: Sequence[Staff]) -> float:
     room = sum(s.latest_end - s.shift.start for s in staff)
     return sum(r.end - r.start for r in plan.routes) / room if room else 1.0
-
-
-def _narrowed_staff(week: Week, date: dt.date) -> tuple[Staff, ...]:
-    """The date's staff, each shift narrowed where the roster could exceed `max_week_minutes`."""
-    found = []
-    for person in week.staff:
-        day = person.on(date)
-        if day is None:
-            continue
-        if person.max_week is not None:
-            spans = {d.date: (d.shift.end + d.overtime) - d.shift.start for d in person.days}
-            total = sum(spans.values())
-            if total > person.max_week:
-                allowed = person.max_week * spans[date] // total
-                try:
-                    day = _cut(day, day.shift.start + allowed)
-                except InputError:
-                    continue  # no room for the breaks in what is left: not planned that date
-        found.append(day)
-    return tuple(found)
-
-
-def _cut(person: Staff, latest: int) -> Staff:
-    """The person with everything after `latest` taken off the shift (overtime first)."""
-    end = min(person.shift.end, latest)
-    return dataclasses.replace(person, shift=Shift(person.shift.start, end), overtime=max(0, latest - end))
 
 
 def solve_week(
