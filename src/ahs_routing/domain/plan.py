@@ -93,17 +93,12 @@ class IneligiblePatient:
     detail: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Kpis:
-    """Key figures of a plan (durations in seconds; the JSON shows minutes)."""
+class InMinutes:
+    """Travel and overtime in minutes, as the JSON shows them, for figures kept in seconds."""
 
-    visits: int
-    visits_served: int
+    __slots__ = ()
     travel_seconds: int
-    distance_km: float | None
     overtime_seconds: int
-    continuity_rate: float | None
-    staff_used: int
 
     @property
     def travel_minutes(self) -> int | float:
@@ -114,6 +109,20 @@ class Kpis:
     def overtime_minutes(self) -> int | float:
         """Return the overtime in minutes, as the JSON shows it."""
         return seconds_to_minutes(self.overtime_seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class Kpis(InMinutes):
+    """Key figures of a plan (durations in seconds; the JSON shows minutes)."""
+
+    visits: int
+    visits_served: int
+    travel_seconds: int
+    distance_km: float | None
+    overtime_seconds: int
+    continuity_rate: float | None
+    staff_used: int
+
 
 
 class Meta(Mapping[str, Any]):

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ahs_routing.domain.plan import Meta, Plan, UnassignedReason
+from ahs_routing.domain.plan import InMinutes, Meta, Plan, UnassignedReason
 from ahs_routing.domain.week import Week, split_occurrence
-from ahs_routing.times import format_clock, seconds_to_minutes
+from ahs_routing.times import format_clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +36,7 @@ class WeekUnassigned:
 
 
 @dataclass(frozen=True, slots=True)
-class WeekKpis:
+class WeekKpis(InMinutes):
     """Key figures of a week plan (durations in seconds; the JSON shows minutes).
 
     `visits` counts the occurrences the week asks for (1 per fixed-date visit, `count` per
@@ -51,15 +51,6 @@ class WeekKpis:
     staff_per_patient: float | None
     continuity_rate: float | None
 
-    @property
-    def travel_minutes(self) -> int | float:
-        """Return the travel time in minutes, as the JSON shows it."""
-        return seconds_to_minutes(self.travel_seconds)
-
-    @property
-    def overtime_minutes(self) -> int | float:
-        """Return the overtime in minutes, as the JSON shows it."""
-        return seconds_to_minutes(self.overtime_seconds)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from ahs_routing.plotting.style import (
     SHIFT_COLOUR,
     TRAVEL_COLOUR,
     WAIT_COLOUR,
+    activity_legend,
     require_extra,
 )
 from ahs_routing.times import SECONDS_PER_HOUR, SECONDS_PER_MINUTE
@@ -55,8 +56,7 @@ def gantt_chart(problem: Problem, plan: Plan, *, title: str | None = None) -> Fi
     ax.set_ylim(-0.7, len(staff) - 0.3)
     ax.grid(axis="x", color="#dddddd", linewidth=0.5)
     ax.set_axisbelow(True)
-    legend = [patches.Patch(color=SHIFT_COLOUR, label="shift"), patches.Patch(color=TRAVEL_COLOUR, label="travel"),
-              patches.Patch(color=WAIT_COLOUR, label="waiting"), patches.Patch(color=BREAK_COLOUR, label="break")]
+    legend = activity_legend()
     legend += [patches.Patch(color=c, label=f"{p.label} priority") for p, c in PRIORITY_COLOURS.items()]
     ax.legend(handles=legend, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=8, fontsize=8, frameon=False)
     k = plan.kpis

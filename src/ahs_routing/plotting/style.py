@@ -38,6 +38,13 @@ def staff_colours(problem: Problem) -> dict[str, str]:
     return {s.id: STAFF_COLOURS[i % len(STAFF_COLOURS)] for i, s in enumerate(problem.staff)}
 
 
+def activity_legend() -> list[Any]:
+    """Return the legend patches of a time line's parts: shift, travel, waiting and break."""
+    patches = require_extra("matplotlib.patches")
+    return [patches.Patch(color=colour, label=label) for colour, label in
+            ((SHIFT_COLOUR, "shift"), (TRAVEL_COLOUR, "travel"), (WAIT_COLOUR, "waiting"), (BREAK_COLOUR, "break"))]
+
+
 def require_extra(module: str) -> Any:
     """Return the imported module, or raise ImportError saying to install the `plots` extra."""
     try:

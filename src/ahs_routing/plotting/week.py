@@ -14,11 +14,9 @@ from ahs_routing.domain.week import Week, split_occurrence
 from ahs_routing.domain.week_plan import WeekPlan
 from ahs_routing.plotting.gantt import gantt_segments
 from ahs_routing.plotting.style import (
-    BREAK_COLOUR,
     SHIFT_COLOUR,
     STAFF_COLOURS,
-    TRAVEL_COLOUR,
-    WAIT_COLOUR,
+    activity_legend,
     require_extra,
 )
 from ahs_routing.times import SECONDS_PER_HOUR
@@ -88,9 +86,7 @@ def week_calendar(week: Week, plan: WeekPlan, *, title: str | None = None) -> Fi
     ax.set_ylim(-0.7, len(staff) - 0.3)
     for column in range(1, len(week.dates)):
         ax.axvline(column - (1 - CELL) / 2, color="#bbbbbb", linewidth=0.6)
-    patches = require_extra("matplotlib.patches")
-    legend = [patches.Patch(color=SHIFT_COLOUR, label="shift"), patches.Patch(color=TRAVEL_COLOUR, label="travel"),
-              patches.Patch(color=WAIT_COLOUR, label="waiting"), patches.Patch(color=BREAK_COLOUR, label="break")]
+    legend = activity_legend()
     ax.legend(handles=legend, loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=4, fontsize=8, frameon=False)
     k = plan.kpis
     spp = "-" if k.staff_per_patient is None else f"{k.staff_per_patient:.2f}"
