@@ -1,4 +1,8 @@
-"""The issue-7 repro days: children_home_hospital(15).day(i, 7), default options, seed 1, 10 s; `python issue7_days.py N`."""
+"""The issue-7 repro days: children_home_hospital(15).day(i, 7), default options, seed 1, 10 s.
+
+Usage: `python issue7_days.py N` prints the first N days: served visits, linked pairs served, reasons.
+"""
+
 import sys
 
 from ahs_routing import check_plan
@@ -8,7 +12,6 @@ from ahs_routing.studies.scenarios import children_home_hospital
 scenario = children_home_hospital(15)
 for index in range(int(sys.argv[1])):
     problem = scenario.day(index, 7)
-    linked = {v.id for v in problem.visits if v.after is not None} | {v.after.visit for v in problem.visits if v.after}
     plan, stats = solve_with_stats(problem, SolveOptions(time_limit=10, seed=1))
     served = {s.visit for _, s in plan.stops()}
     pairs = [(v.id, v.after.visit) for v in problem.visits if v.after is not None]
