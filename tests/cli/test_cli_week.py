@@ -34,6 +34,20 @@ def test_plan_a_week_then_check_it(week_file: Path, tmp_path: Path, capsys: pyte
     assert "[day_off]" in capsys.readouterr().out
 
 
+def test_a_map_of_a_week_is_refused_before_solving(week_file: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "week_plan.json"
+    assert main(["plan", str(week_file), "-o", str(out), "--map", str(tmp_path / "m.html")]) == EXIT_INPUT
+    assert "--map draws one day" in capsys.readouterr().err and not out.exists()
+
+
+def test_a_week_calendar_is_drawn_with_gantt(week_file: Path, tmp_path: Path) -> None:
+    picture = tmp_path / "week.png"
+    assert main(["plan", str(week_file), "-o", str(tmp_path / "p.json"), "--time-limit", "2",
+                 "--solution-limit", "10", "--gantt", str(picture)]) == EXIT_OK
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_a_week_plan_checked_against_a_day_problem_is_an_input_error(
         week_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     day = Path(__file__).resolve().parents[2] / "examples" / "trondheim_weekday.json"

@@ -76,22 +76,20 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 def _plan_week(args: argparse.Namespace, data: object) -> int:
     """Plan a week document: `--time-limit` caps the whole week, shared out over its day solves."""
+    if args.map:
+        # Before the solve: the caller asked for something a week cannot give.
+        sys.stderr.write("--map draws one day; plan a day problem for a map (--gantt draws the week)\n")
+        return EXIT_INPUT
     week = week_from_dict(data)
     started = time.monotonic()
     plan = solve_week(week, week_options(solve_options(args), len(week.dates)))
     document = week_plan_to_dict(plan)
     write_output(dumps(document) if args.pretty or args.output else json.dumps(document), args.output)
     sys.stderr.write(plan.summary() + f"\n  solved in {time.monotonic() - started:.1f}s\n")
-    if args.gantt:
-        try:
-            from ahs_routing import plotting
+    if args.gantt:  # the `plots` extra was required before the solve
+        from ahs_routing import plotting
 
-            plotting.save_week_calendar(week, plan, args.gantt)
-        except ImportError as error:
-            sys.stderr.write(f"{error}\n")
-            return EXIT_INPUT
-    if args.map:
-        sys.stderr.write("--map draws one day; plan a day problem for a map\n")
+        plotting.save_week_calendar(week, plan, args.gantt)
     return EXIT_OK
 
 
