@@ -8,7 +8,11 @@ Both plans are checked by the library's checker and scored on the instance's own
 (real-valued travel minutes; gap of travel / 3 to the best-known literature cost, which for
 these instances has no lateness).
 
-    python benchmarks/linked_peers.py INSTANCE.json.gz ... --seconds 20 [--out rows.jsonl]
+    python benchmarks/linked_peers.py INSTANCE.json.gz ... --seconds 20 [--out rows.jsonl] [--peer-only]
+
+With `--peer-only` the peer runs alone: its side of a run whose ahs_routing side is
+`hhcrsp.py --mode literature` in another process at the same time (one core each). A complete
+hard-window plan has no lateness, so its literature cost is travel / 3 and its gap compares.
 """
 
 from __future__ import annotations
@@ -30,8 +34,12 @@ HERE = Path(__file__).resolve().parent
 PEER = HERE.parents[1] / "shared" / "benchmarks" / "peers" / "plain_ortools_hhc.py"
 
 
-def side_by_side(path: str, seconds: float, seed: int) -> dict[str, object]:
-    """Return one row: ahs_routing's and the peer's served visits, travel, gap and checker verdicts."""
+def side_by_side(path: str, seconds: float, seed: int, peer_only: bool = False) -> dict[str, object]:
+    """Return one row: ahs_routing's and the peer's served visits, travel, gap and checker verdicts.
+
+    `peer_only`: run the peer alone (for a run whose ahs_routing side is `hhcrsp.py` in another
+    process, e.g. in literature mode, which the peer does not model).
+    """
     data = hhcrsp.read_json(path)
     problem = hhcrsp.to_problem(data, "hard")
     bks = hhcrsp.best_known(hhcrsp.instance_name(path))
@@ -40,9 +48,10 @@ def side_by_side(path: str, seconds: float, seed: int) -> dict[str, object]:
         problem_file.write_text(json.dumps(problem_to_dict(problem)))
         peer = subprocess.Popen([sys.executable, str(PEER), str(problem_file), "-o", str(plan_file),
                                  "--seconds", str(seconds)], stdout=subprocess.PIPE, text=True)
-        ours = subprocess.Popen([sys.executable, str(HERE / "hhcrsp.py"), path, "--mode", "hard", "--seconds",
-                                 str(seconds), "--seed", str(seed), "--json"], stdout=subprocess.PIPE, text=True)
-        ours_row = json.loads(ours.communicate()[0].strip().splitlines()[-1])
+        ours = None if peer_only else subprocess.Popen(
+            [sys.executable, str(HERE / "hhcrsp.py"), path, "--mode", "hard", "--seconds", str(seconds),
+             "--seed", str(seed), "--json"], stdout=subprocess.PIPE, text=True)
+        ours_row = {} if ours is None else json.loads(ours.communicate()[0].strip().splitlines()[-1])
         peer.communicate()
         written = json.loads(plan_file.read_text())
         # The peer writes no distance (its travel is a matrix of minutes); the contract's field may be null.
@@ -54,10 +63,10 @@ def side_by_side(path: str, seconds: float, seed: int) -> dict[str, object]:
         "instance": hhcrsp.instance_name(path),
         "visits": len(problem.visits),
         "bks_travel": round(3 * bks, 1) if bks else None,
-        "ahs_unassigned": ours_row["unassigned"],
-        "ahs_travel": ours_row["travel"],
-        "ahs_gap": ours_row["gap"],
-        "ahs_checker": ours_row["checker"],
+        "ahs_unassigned": ours_row.get("unassigned"),
+        "ahs_travel": ours_row.get("travel"),
+        "ahs_gap": ours_row.get("gap"),
+        "ahs_checker": ours_row.get("checker", []),
         "peer_unassigned": len(peer_plan.unassigned),
         "peer_travel": round(peer_travel, 3),
         "peer_gap": round(100.0 * (peer_travel / 3 - bks) / bks, 2) if bks and peer_complete else None,
@@ -73,10 +82,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=None, help="append JSON lines here too")
+    parser.add_argument("--peer-only", action="store_true", help="run the peer alone (hard windows)")
     args = parser.parse_args(argv)
     rows = []
     for path in args.files:
-        row = side_by_side(path, args.seconds, args.seed)
+        row = side_by_side(path, args.seconds, args.seed, args.peer_only)
         rows.append(row)
         if args.out is not None:
             with args.out.open("a") as handle:
@@ -89,7 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _cell(row: dict[str, object], who: str) -> str:
-    """Return 'travel (gap%)', or how many visits were left out."""
+    """Return 'travel (gap%)', how many visits were left out, or that the side did not run."""
+    if row[f"{who}_travel"] is None:
+        return "not run"
     if row[f"{who}_unassigned"]:
         return f"{row[f'{who}_travel']} ({row[f'{who}_unassigned']} left out)"
     return f"{row[f'{who}_travel']} ({row[f'{who}_gap']}%)"
