@@ -49,6 +49,14 @@ def test_same_seed_and_solution_budget_give_the_same_week_plan() -> None:
     assert first == again  # every day plan's routes, times, unassigned and KPIs, and the week's
 
 
+def test_day_plans_name_the_weeks_travel_provider() -> None:
+    """The day solves get the week's own matrix; their meta names the week's travel, not "caller:TravelMatrix"."""
+    week = small_week()
+    plan = solve_week(week, options())
+    assert {day.plan.meta["travel_provider"] for day in plan.days} == {plan.meta["travel_provider"]}
+    assert plan.meta["travel_provider"] == week.template.travel.provider
+
+
 def test_max_week_minutes_is_hard() -> None:
     """n1 may work 5 hours in the week instead of 24: the shifts are narrowed and the cap holds."""
     week = small_week()

@@ -127,6 +127,11 @@ def _provenance(
     }
 
 
+def travel_label(provider: str, travel: TravelMatrix | TravelProvider | None) -> str:
+    """Return the `meta.travel_provider` of a solve: the problem's provider, or what the caller passed."""
+    return provider if travel is None else f"caller:{type(travel).__name__}"
+
+
 def provenance(
     options: SolveOptions, provider: str, travel: TravelMatrix | TravelProvider | None, stopped_by: str,
 ) -> dict[str, Any]:
@@ -136,7 +141,7 @@ def provenance(
         "seed": options.seed,
         "time_limit": options.time_limit,
         "solution_limit": options.solution_limit,
-        "travel_provider": provider if travel is None else f"caller:{type(travel).__name__}",
+        "travel_provider": travel_label(provider, travel),
         "solved_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "stopped_by": stopped_by,
     }

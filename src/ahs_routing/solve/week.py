@@ -57,7 +57,7 @@ from ahs_routing.domain.week import (
 )
 from ahs_routing.domain.week_plan import WeekDay, WeekPlan, WeekUnassigned, missing_counts, week_kpis, week_minutes
 from ahs_routing.solve.options import SolveHints
-from ahs_routing.solve.pipeline import provenance, solve
+from ahs_routing.solve.pipeline import provenance, solve, travel_label
 from ahs_routing.solve.week_options import WeekOptions
 from ahs_routing.solve.week_roster import may_serve, planned_staff, shortfall
 from ahs_routing.times import MAX_CLOCK_SECONDS, SECONDS_PER_MINUTE
@@ -87,11 +87,12 @@ class _State:
 
 
 class _WeekSolver:
-    def __init__(self, week: Week, options: WeekOptions, matrix: TravelMatrix,
+    def __init__(self, week: Week, options: WeekOptions, matrix: TravelMatrix, travel_provider: str,
                  should_stop: Callable[[], bool] | None = None) -> None:
         self.week = week
         self.options = options
         self.matrix = matrix
+        self.travel_provider = travel_provider
         self.should_stop = should_stop
         self.timed_out = False
         self.started = time.monotonic()
@@ -189,6 +190,8 @@ class _WeekSolver:
             day_hints = SolveHints(preferred_staff=wishes, preferred_staff_minutes=self.options.continuity_minutes)
             plan = solve(problem, self.options.day, travel=self.matrix, hints=day_hints if wishes else None,
                          should_stop=self.should_stop)
+            # The matrix is the week's own, built from the week's travel: name that, as the week's meta does.
+            plan = dataclasses.replace(plan, meta={**plan.meta, "travel_provider": self.travel_provider})
             self.solved[key] = _with_unassigned(plan, [blocked[v] for v in ids if v in blocked])
         return self.solved[key]
 
@@ -416,7 +419,8 @@ class _WeekSolver:
         ids = [parts[0] for v in keep if (parts := split_occurrence(v)) is not None]
         problem = self.week.day_problem(date, ids)
         unassigned = {u.visit: u for u in plan.unassigned if u.visit in keep}
-        return assemble_plan(problem, plan.routes, unassigned, plan.ineligible_patients, has_km=self.matrix.has_km)
+        final = assemble_plan(problem, plan.routes, unassigned, plan.ineligible_patients, has_km=self.matrix.has_km)
+        return dataclasses.replace(final, meta=plan.meta)  # the day solve's provenance
 
     def why(self, state: _State, visit_id: str) -> tuple[UnassignedReason, str]:
         item = self.week.visit_by_id[visit_id]
@@ -492,7 +496,8 @@ def solve_week(
     """
     options = options or WeekOptions()
     matrix = travel if isinstance(travel, TravelMatrix) else travel_matrix(week.template, travel)
-    solver = _WeekSolver(week, options, matrix, should_stop)
+    label = travel_label(week.template.travel.provider, travel)
+    solver = _WeekSolver(week, options, matrix, label, should_stop)
     state = _State(dates=solver.assign())
     solver.route_all(state)
     solver.relabel(state)
