@@ -110,14 +110,9 @@ def search_day(
     `ORTOOLS_SHARE` of the search time, whichever came first. `should_stop` is
     polled at every OR-Tools solution, by PyVRP and by the group moves once per iteration.
     """
+    search = _Search(problem, travel, candidates)
     coupled = options.workers == 1 and bool(coupled_visits(problem))
     group_moves = coupled and group_moves_apply(options, preferences)
-    # OR-Tools searches the day with its windows hard where the group moves follow: soft window
-    # ends (lateness priced, not forbidden) leave its insertion and local search with too little
-    # to hold on to (Mankowska 100_2, plain search: 27% above the best-known cost with soft ends,
-    # 9.8% with hard ones). The group moves then price lateness where it pays and insert what
-    # OR-Tools could not fit on time.
-    search = _Search(_on_time(problem) if group_moves else problem, travel, candidates)
     # OR-Tools stops by its own rules (patience, solution limit) or at its share of the time,
     # whichever comes first; the group moves get the rest. Where OR-Tools converges within its
     # share the plan is reproducible; where it does not, the clock decides anyway, and on large
@@ -127,11 +122,11 @@ def search_day(
     settings = replace(_search_settings(options, ortools_clock.left_seconds()), should_stop=should_stop)
     may_warm_start = options.warm_start == "auto" and not preferences.initial_routes
     if may_warm_start and coupled:
-        first_plans = _first_plans(search.problem, travel, candidates, options, unserved, ineligible,
+        first_plans = _first_plans(problem, travel, candidates, options, unserved, ineligible,
                                    clock.started + ortools_clock.search_seconds * FIRST_PLAN_SHARE)
         outcome, descended = _search_linked_day(search, settings, preferences, progress, first_plans, ortools_clock)
         if group_moves:
-            outcome = with_group_moves(problem, travel, candidates, outcome, options, clock.left_seconds(),
+            outcome = with_group_moves(search.problem, travel, candidates, outcome, options, clock.left_seconds(),
                                        set_aside=(unserved, ineligible), should_stop=should_stop)
         return outcome, descended
     warm = _pyvrp_warm_start(problem, travel, candidates, options, clock, should_stop) if may_warm_start else None
@@ -141,17 +136,10 @@ def search_day(
     if coupled:
         outcome = _search_in_two_legs(search, settings, preferences, progress)
         if group_moves:
-            outcome = with_group_moves(problem, travel, candidates, outcome, options, clock.left_seconds(),
+            outcome = with_group_moves(search.problem, travel, candidates, outcome, options, clock.left_seconds(),
                                        set_aside=(unserved, ineligible), should_stop=should_stop)
         return outcome, bool(warm)
     return _search_portfolio(search, settings, preferences, options.workers, progress), bool(warm)
-
-
-def _on_time(problem: Problem) -> Problem:
-    """Return the day with no visit allowed to start late (the same day when none is)."""
-    if not any(v.late for v in problem.visits):
-        return problem
-    return problem.replace(visits=tuple(replace(v, late=0) if v.late else v for v in problem.visits))
 
 
 def _search_settings(options: SolveOptions, time_limit_seconds: float) -> _ortools.SearchSettings:
