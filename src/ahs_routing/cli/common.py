@@ -67,8 +67,12 @@ def add_solve_arguments(parser: argparse.ArgumentParser) -> None:
     """Add --time-limit and --seed, shared by every command that solves."""
     parser.add_argument("--time-limit", type=float, default=10.0, metavar="S", help="search time in seconds")
     parser.add_argument("--seed", type=int, default=0, help="seed for reproducible plans")
+    parser.add_argument("--work", type=int, default=None, metavar="N",
+                        help="search budget in reference milliseconds (default: the time limit's); the same N and "
+                             "seed give the same plan on any machine, whatever the load, when the time limit "
+                             "leaves room to spend it")
     parser.add_argument("--solution-limit", type=int, default=None, metavar="N",
-                        help="stop after N solutions: reproducible on any machine, whatever the load")
+                        help="stop OR-Tools after N solutions (a count on top of the work budget)")
     parser.add_argument("--lns-iterations", type=int, default=None, metavar="N",
                         help="on days with linked visits, at most N iterations of the group moves (0: none)")
 
@@ -76,7 +80,7 @@ def add_solve_arguments(parser: argparse.ArgumentParser) -> None:
 def solve_options(args: argparse.Namespace) -> SolveOptions:
     """Return the SolveOptions given on the command line."""
     return SolveOptions(time_limit=args.time_limit, seed=args.seed, solution_limit=args.solution_limit,
-                        lns_iterations=args.lns_iterations)
+                        lns_iterations=args.lns_iterations, work=args.work)
 
 
 def now_option(text: str | None) -> int | None:

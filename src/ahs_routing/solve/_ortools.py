@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -33,6 +33,7 @@ from ahs_routing.schedule.timing import RouteSketch
 from ahs_routing.solve._nodes import Node, NodeGraph, node_graph
 from ahs_routing.solve.penalties import COST_LIMIT, Preferences, drop_penalties
 from ahs_routing.solve.scaling import capacity_units, demand_units
+from ahs_routing.solve.work import WorkDone
 from ahs_routing.travel import TravelMatrix
 
 FIRST_SOLUTION_STRATEGIES = {
@@ -97,6 +98,13 @@ class SearchOutcome:
     stopped_by: str = "time_limit"
     #: Iterations of the group moves that followed this search (`solve.lns`), if any.
     iterations: int = 0
+    #: True when the clock, not a count, ended this search or any part of it: the plan may then
+    #: differ between runs with the same seed and budget.
+    clock_cut: bool = False
+    #: What each part of the search counted, and its seconds.
+    work_done: WorkDone = field(default_factory=WorkDone)
+    #: True when the last half of the search's solutions brought no new best: it had stopped improving.
+    stalled: bool = False
 
 
 def search(
@@ -361,7 +369,8 @@ def _outcome(model: _Model, graph: NodeGraph, solution: Any, watch: _Watch, cand
     status = model.routing.status()
     status_name = _STATUS_NAMES.get(status, str(status))
     if solution is None:
-        return SearchOutcome({}, candidates, False, 0, None, status_name)
+        return SearchOutcome({}, candidates, False, 0, None, status_name, stopped_by=watch.stopped_by(),
+                             clock_cut=watch.stopped_by() == "time_limit")
     return SearchOutcome(
         sketches=_read_sketches(model, graph, solution),
         dropped={graph.nodes[i].visit.id for i in range(len(graph.nodes))
@@ -372,6 +381,8 @@ def _outcome(model: _Model, graph: NodeGraph, solution: Any, watch: _Watch, cand
         status=status_name,
         solutions=watch.count,
         stopped_by=watch.stopped_by(),
+        clock_cut=watch.stopped_by() in ("time_limit", "handed_over"),
+        stalled=watch.count >= 2 * max(1, watch.last_improvement),
     )
 
 

@@ -14,6 +14,7 @@ import functools
 import importlib.util
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
@@ -80,13 +81,15 @@ def warm_start(
     seed: int,
     overtime_weight: int,
     should_stop: Callable[[], bool] | None = None,
-) -> dict[str, list[str]] | None:
-    """Return staff id -> visit ids planned by PyVRP in `seconds`, or None if it found nothing feasible.
+    iterations: int | None = None,
+) -> WarmStart:
+    """Return staff id -> visit ids planned by PyVRP in at most `iterations` and `seconds` (routes None if
+    it found nothing feasible), with the iterations it ran.
 
     `should_stop`, when given, is polled once per iteration and ends the search early when True.
     """
     from pyvrp import Model
-    from pyvrp.stop import MaxRuntime, MultipleCriteria, NoImprovement
+    from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovement
 
     model = Model()
     visits = [v for v in problem.visits if v.id in candidates]
@@ -101,14 +104,28 @@ def warm_start(
     rows = [travel.index(p) for p in place_ids] + [travel.index(problem.place_of_visit(v)) for v in visits]
     _add_edges(model, travel, locations, rows)
     criteria: list[Any] = [MaxRuntime(seconds), NoImprovement(NO_IMPROVEMENT_ITERATIONS)]
+    if iterations is not None:
+        criteria.append(MaxIterations(iterations))
     if should_stop is not None:
         criteria.append(lambda _best_cost: should_stop())
     stop = MultipleCriteria(criteria)
     result = model.solve(stop=stop, seed=seed, display=False)
+    clock_cut = result.runtime >= seconds
     if not result.best.is_feasible():
         log.info("the PyVRP warm start found no feasible plan in %.1fs", seconds)
-        return None
-    return _routes(result.best, type_staff, visits)
+        return WarmStart(None, result.num_iterations, result.runtime, clock_cut)
+    return WarmStart(_routes(result.best, type_staff, visits), result.num_iterations, result.runtime, clock_cut)
+
+
+@dataclass(frozen=True, slots=True)
+class WarmStart:
+    """PyVRP's plan (staff id -> visit ids; None when nothing feasible), its iterations and seconds, and
+    whether its clock cap ended it."""
+
+    routes: dict[str, list[str]] | None
+    iterations: int
+    seconds: float
+    clock_cut: bool
 
 
 def _add_depots(model: Any, place_ids: Sequence[str]) -> tuple[list[Any], dict[str, Any]]:

@@ -12,6 +12,7 @@ starts, workload balance or warm start (those are left to OR-Tools alone).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 
@@ -26,6 +27,7 @@ from ahs_routing.solve.lns import LnsSettings, improve
 from ahs_routing.solve.options import SolveOptions
 from ahs_routing.solve.penalties import Preferences
 from ahs_routing.solve.repair import realised_routes
+from ahs_routing.solve.work import lns_work
 from ahs_routing.travel import TravelMatrix
 
 log = logging.getLogger(__name__)
@@ -36,8 +38,8 @@ SetAside = tuple[Mapping[str, Unassigned], Sequence[IneligiblePatient]]
 #: Share of the search time OR-Tools gets on days with linked visits; the group moves get the rest.
 ORTOOLS_SHARE = 0.4
 
-#: Iterations of the group moves without a new best after which they stop, when the solve has a
-#: counted budget (patience or a solution limit): about 3 s on a 110-visit day with breaks.
+#: Iterations of the group moves without a new best after which they stop, when the solve asks for
+#: patience: about 3 s on a 110-visit day with breaks.
 LNS_PATIENCE = 100
 
 
@@ -54,11 +56,13 @@ def with_group_moves(
     outcome: _ortools.SearchOutcome,
     options: SolveOptions,
     seconds: float,
+    work: float,
     *,
     set_aside: SetAside,
     should_stop: Callable[[], bool] | None = None,
 ) -> _ortools.SearchOutcome:
-    """Return OR-Tools' outcome improved by moving linked groups whole in at most `seconds`, or as it was.
+    """Return OR-Tools' outcome improved by moving linked groups whole with `work` (reference ms) in at most
+    `seconds`, or as it was.
 
     `set_aside` is what the diagnosis kept out of the search (the checker sees whole plans).
     """
@@ -74,15 +78,20 @@ def with_group_moves(
         overtime_weight=options.overtime_weight,
         lateness_weight=options.lateness_weight,
         time_limit_seconds=seconds,
-        patience=LNS_PATIENCE if options.patience is not None or options.solution_limit is not None else None,
+        patience=LNS_PATIENCE if options.patience is not None else None,
+        work=lns_work(work, compiled=False),
     )
+    started = time.monotonic()
     found = improve(problem, travel, {r.staff: r for r in routes}, candidates, settings,
                     held=frozenset(coupled_visits(problem)), should_stop=should_stop)
+    done = outcome.work_done
+    done.lns_iterations, done.lns_work, done.lns_seconds = found.iterations, found.work, time.monotonic() - started
+    clock_cut = outcome.clock_cut or found.stopped_by == "time_limit"
     if found.new_bests == 0:
-        return replace(outcome, iterations=found.iterations)
+        return replace(outcome, iterations=found.iterations, clock_cut=clock_cut, stalled=True)
     if _violations(problem, travel, list(found.routes.values()), found.dropped, set_aside):
         log.warning("the group moves' plan failed the checker; keeping OR-Tools' plan")
-        return replace(outcome, iterations=found.iterations)
+        return replace(outcome, iterations=found.iterations, clock_cut=clock_cut)
     return replace(
         outcome,
         sketches={s: _sketch_of(r) for s, r in found.routes.items()},
@@ -90,6 +99,8 @@ def with_group_moves(
         objective=found.price,
         stopped_by=found.stopped_by,
         iterations=found.iterations,
+        clock_cut=clock_cut,
+        stalled=found.stalled,
     )
 
 

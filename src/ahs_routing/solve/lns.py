@@ -82,6 +82,8 @@ class LnsSettings:
     time_limit_seconds: float
     #: Iterations in a row without a new best after which the search stops (None: never).
     patience: int | None = None
+    #: Work after which the search stops (route evaluations; None: no count), checked between iterations.
+    work: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,10 @@ class LnsOutcome:
     iterations: int
     new_bests: int
     stopped_by: str
+    #: Work done: route evaluations of the insertion engine.
+    work: int = 0
+    #: True when the last half of the iterations brought no new best.
+    stalled: bool = False
 
 
 @dataclass(slots=True)
@@ -254,6 +260,14 @@ class _Search:
         return [g for _, g in sorted(regrets)]
 
 
+def _progress(iteration: int, settings: LnsSettings, work: int) -> float:
+    """Return how much of its counted budget the search has spent, 0 to 1 (iterations or work, the further)."""
+    spent = iteration / settings.iterations
+    if settings.work is not None:
+        spent = max(spent, work / settings.work)
+    return min(1.0, spent)
+
+
 def improve(
     problem: Problem,
     travel: TravelMatrix,
@@ -270,8 +284,11 @@ def improve(
     search = _Search(problem, travel, candidates, settings, pricing)
     current = best = search.state(dict(routes))
     ruins, recreates = _Weights(RUINS), _Weights(RECREATES)
-    share, since_best, new_bests, stopped_by, iteration = RUIN_SHARE[0], 0, 0, "iterations", 0
+    share, since_best, new_bests, stopped_by, iteration, work = RUIN_SHARE[0], 0, 0, "iterations", 0, 0
     for iteration in range(1, settings.iterations + 1):
+        if settings.work is not None and work >= settings.work:
+            stopped_by, iteration = "work", iteration - 1
+            break
         if should_stop is not None and should_stop():
             stopped_by, iteration = "stopped", iteration - 1
             break
@@ -287,17 +304,19 @@ def improve(
         removed_ids = {v.id for g in removed for v in search.groups[g].members}
         change = without(problem, travel, current.routes, removed_ids, pricing)
         if change is None:
+            work += 1
             continue
         pool = sorted(set(removed) | (set(range(len(search.groups))) - current.served))
         budget = Budget(EVALUATIONS_PER_ITERATION)
         rebuilt = search.recreate(RECREATES[recreate], applied(current.routes, change), pool, budget,
                                   started + settings.time_limit_seconds)
+        work += EVALUATIONS_PER_ITERATION - budget.left
         if rebuilt is None:
             stopped_by, iteration = "time_limit", iteration - 1
             break
         candidate = search.state(rebuilt)
         score = 0.0
-        deviation = DEVIATION * (1 - iteration / settings.iterations)
+        deviation = DEVIATION * (1 - _progress(iteration, settings, work))
         if candidate.key < best.key:
             best, current, score, since_best, share = candidate, candidate, SCORES[0], 0, RUIN_SHARE[0]
             new_bests += 1
@@ -314,4 +333,5 @@ def improve(
             recreates.blend()
     served = {v for r in best.routes.values() for v in r.visit_ids}
     log.info("LNS: %d iterations, %d new bests, price %d, stopped by %s", iteration, new_bests, best.key[1], stopped_by)
-    return LnsOutcome(best.routes, frozenset(set(candidates) - served), best.key[1], iteration, new_bests, stopped_by)
+    return LnsOutcome(best.routes, frozenset(set(candidates) - served), best.key[1], iteration, new_bests, stopped_by,
+                      work, stalled=2 * since_best >= iteration)

@@ -28,7 +28,8 @@ DEFAULT_GLS_LAMBDA = 0.5
 #: its plan for the first `warm_start_share` of the time warm-starts OR-Tools. "none": neither.
 WARM_STARTS = ("auto", "none")
 
-#: Accepted solutions without a new best after which the search stops (see SolveOptions).
+#: Accepted solutions without a new best after which the search stops, when a caller asks for
+#: patience (see SolveOptions; not a default: the search spends the budget it is given).
 DEFAULT_PATIENCE = 30
 
 
@@ -36,29 +37,31 @@ DEFAULT_PATIENCE = 30
 class SolveOptions:
     """How to search: limits, seed, strategies, and objective weights.
 
-    Reproducibility: the search stops at `time_limit` seconds at the latest, and earlier
-    once `patience` accepted solutions in a row bring no new best, or after
-    `solution_limit` solutions. The last two depend only on the sequence of solutions,
-    so a search they stop gives the same plan on every run with the same seed
-    (`SolveStats.stopped_by` says which one ended it). `patience=None` spends the
-    whole time limit (best for benchmarks, not reproducible under load).
+    Budget: `work` is the search's budget in reference milliseconds (`ahs_routing.solve.work`):
+    every part of the search turns its share into a count of its own (OR-Tools solutions,
+    group-move work, PyVRP iterations) at a calibrated rate. Without it, the work is the time
+    limit's milliseconds (less the 5% kept for after the search), so an idle machine of the
+    reference kind searches for about `time_limit` seconds. `time_limit` (wall-clock seconds)
+    is always a cap: a search it cuts short says `stopped_by: time_limit` and may differ
+    between runs; one that spends its counted work gives the same plan on every run with the
+    same seed, whatever the load (`SolveStats.stopped_by` says which). `solution_limit` (OR-Tools
+    solutions), `lns_iterations` (group-move iterations; 0: not run) and `patience` (accepted
+    solutions in a row without a new best; then 100 group-move iterations without one) are
+    further counted stops on top; none is set by default.
 
-    Units: `time_limit` is wall-clock seconds and `warm_start_share` a share of it;
-    `continuity_minutes` is minutes of travel. The weights are ratios to travel:
-    `overtime_weight` is the minutes of travel one minute of overtime is worth,
-    `lateness_weight` the same for a minute late (within a visit's `late_minutes`), and
-    `balance_weight` for a minute of work beyond the team's mean.
+    Units: `warm_start_share` is a share of the work; `continuity_minutes` is minutes of
+    travel. The weights are ratios to travel: `overtime_weight` is the minutes of travel one
+    minute of overtime is worth, `lateness_weight` the same for a minute late (within a visit's
+    `late_minutes`), and `balance_weight` for a minute of work beyond the team's mean.
 
-    Days with linked visits (teams, `after`): after OR-Tools (stopped by its own rules, or
-    at 40% of the time when `patience` is None and there is no solution limit), a
-    large-neighbourhood search moves linked groups whole (`ahs_routing.solve.lns`). It stops
-    after `lns_iterations` iterations (None: no count; 0: not run), after 100 in a row without
-    a new best when `patience` or `solution_limit` is set, or at the time limit.
+    Days with linked visits (teams, `after`): OR-Tools gets 40% of the work (and of the time),
+    then a large-neighbourhood search moves linked groups whole (`ahs_routing.solve.lns`, on
+    the compiled core where it models the day) with the rest.
     """
 
     time_limit: float = 10.0
     seed: int = 0
-    patience: int | None = DEFAULT_PATIENCE
+    patience: int | None = None
     solution_limit: int | None = None
     first_solution: str = "parallel_cheapest_insertion"
     metaheuristic: str = "guided_local_search"
@@ -72,6 +75,7 @@ class SolveOptions:
     warm_start_share: float = 0.5
     log_search: bool = False
     lns_iterations: int | None = None
+    work: int | None = None
 
     def __post_init__(self) -> None:
         if not self.time_limit > 0:
@@ -98,7 +102,7 @@ class SolveOptions:
         if self.lns_iterations is not None and not (isinstance(self.lns_iterations, int) and self.lns_iterations >= 0):
             raise InputError(f"lns_iterations must be a whole number >= 0 or None, got {self.lns_iterations!r}",
                              path="lns_iterations")
-        for name in ("patience", "solution_limit"):
+        for name in ("patience", "solution_limit", "work"):
             value = getattr(self, name)
             if value is not None and not (isinstance(value, int) and value >= 1):
                 raise InputError(f"{name} must be a whole number >= 1 or None, got {value!r}", path=name)

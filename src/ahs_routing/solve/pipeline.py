@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ahs_routing.check.eligibility import ineligible_patients
@@ -25,6 +25,7 @@ from ahs_routing.solve.options import ProgressCallback, SolveHints, SolveOptions
 from ahs_routing.solve.penalties import Preferences
 from ahs_routing.solve.repair import AFTER_SEARCH_SHARE, after_search, checked_plan, realised_routes
 from ahs_routing.solve.strategies import SearchClock, search_day
+from ahs_routing.solve.work import WorkDone, work_of
 from ahs_routing.times import SECONDS_PER_MINUTE
 from ahs_routing.travel import TravelMatrix, TravelProvider, travel_matrix
 from ahs_routing.version import library_version
@@ -49,6 +50,9 @@ class SolveStats:
     stopped_by: str = "nothing_to_solve"
     warm_started: bool = False
     iterations: int = 0
+    #: The budget in reference milliseconds (`solve.work`), and what each part of the search counted.
+    work: int = 0
+    work_done: WorkDone = field(default_factory=WorkDone)
 
 
 def solve(
@@ -97,13 +101,15 @@ def solve_with_stats(
             _preferences(problem, options, hints or SolveHints()),
             unserved=unserved, ineligible=ineligible, clock=clock, progress=progress, should_stop=should_stop)
     if outcome is not None:
+        outcome.stopped_by = _stopped_by(outcome, options)
         unserved |= _left_out(outcome, options)
     routes = realised_routes(problem, matrix, outcome.sketches if outcome is not None else {})
     plan, repaired = checked_plan(problem, matrix, routes, unserved, ineligible)
     cancelled = _stopped(should_stop)
     if outcome is not None and outcome.found and not cancelled:
         plan = after_search(problem, matrix, plan, candidates, ineligible, options.time_limit)
-    stats = _stats(outcome, clock.elapsed_seconds(), repaired, warm_started)
+    stats = replace(_stats(outcome, clock.elapsed_seconds(), repaired, warm_started),
+                    work=work_of(options.time_limit, options.work, 1 - AFTER_SEARCH_SHARE))
     if cancelled:
         stats = replace(stats, stopped_by="cancelled")
     plan = replace(plan, meta=_provenance(problem, options, travel, stats))
@@ -116,11 +122,26 @@ def _stopped(should_stop: Callable[[], bool] | None) -> bool:
     return should_stop is not None and should_stop()
 
 
+def _stopped_by(outcome: _ortools.SearchOutcome, options: SolveOptions) -> str:
+    """Return what ended the search as a whole: the clock wherever it cut a part short, else the last part's stop.
+
+    OR-Tools' solution limit is "work" when the work budget set it, not the caller.
+    """
+    if outcome.stopped_by == "cancelled":
+        return "cancelled"
+    if outcome.clock_cut:
+        return "time_limit"
+    if outcome.stopped_by == "solution_limit" and options.solution_limit is None:
+        return "work"
+    return outcome.stopped_by
+
+
 def _provenance(
     problem: Problem, options: SolveOptions, travel: TravelMatrix | TravelProvider | None, stats: SolveStats,
 ) -> dict[str, Any]:
     """Return the plan's `meta`: what produced it, for an auditor (the contract's `meta` extension)."""
     return provenance(options, problem.travel.provider, travel, stats.stopped_by) | {
+        "work": stats.work,
         "warm_started": stats.warm_started,
         # The warm start behind the VRPTW figures: None here means it could not run (pyvrp missing).
         "pyvrp_version": _pyvrp.installed_version(),
@@ -192,17 +213,23 @@ def _left_out(outcome: _ortools.SearchOutcome, options: SolveOptions) -> dict[st
     served on its own) and the detail says whether the search gave up on fitting it (it
     converged or finished) or was stopped by its time or solution limit first.
     """
-    detail = left_out_detail(outcome.found, outcome.stopped_by, options)
+    detail = left_out_detail(outcome.found, outcome.stopped_by, options, stalled=outcome.stalled)
     return {visit_id: Unassigned(visit_id, UnassignedReason.CAPACITY, detail) for visit_id in sorted(outcome.dropped)}
 
 
-def left_out_detail(found: bool, stopped_by: str, options: SolveOptions) -> str:
-    """Return the sentence for a visit a search left out, by what stopped the search."""
+def left_out_detail(found: bool, stopped_by: str, options: SolveOptions, *, stalled: bool = False) -> str:
+    """Return the sentence for a visit a search left out, by what stopped the search.
+
+    A search that spent its budget after it had stopped improving (`stalled`: no new best in the
+    last half) gave up on the visit, whatever ended it.
+    """
     if stopped_by == "cancelled":
         return ("left out when the solve was cancelled" if found
                 else "the solve was cancelled before the search found a plan")
     if not found:
         return f"the search found no plan within its time limit of {options.time_limit:g} s"
+    if stalled and stopped_by in ("time_limit", "work", "solution_limit", "iterations"):
+        return "could be served on its own, but not together with the rest of the day's visits"
     if stopped_by in ("time_limit", "fallback", "handed_over"):
         return (f"left out when the search reached its time limit of {options.time_limit:g} s; "
                 "a longer search may fit it")
@@ -212,6 +239,10 @@ def left_out_detail(found: bool, stopped_by: str, options: SolveOptions) -> str:
     if stopped_by == "solution_limit":
         return (f"left out when the search reached its limit of {options.solution_limit} solutions; "
                 "a larger limit may fit it")
+    if stopped_by == "work":
+        budget = work_of(options.time_limit, options.work, 1 - AFTER_SEARCH_SHARE)
+        return (f"left out when the search had spent its work budget of {budget}; "
+                "a larger budget (--work, or a longer time limit) may fit it")
     return "could be served on its own, but not together with the rest of the day's visits"
 
 
@@ -230,4 +261,5 @@ def _stats(outcome: _ortools.SearchOutcome | None, seconds: float, repaired: int
         stopped_by=outcome.stopped_by,
         warm_started=warm_started,
         iterations=outcome.iterations,
+        work_done=outcome.work_done,
     )

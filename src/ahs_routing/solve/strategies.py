@@ -32,6 +32,7 @@ from ahs_routing.solve.improve import ORTOOLS_SHARE, group_moves_apply, with_gro
 from ahs_routing.solve.options import ProgressCallback, SolveOptions
 from ahs_routing.solve.penalties import Preferences, drop_penalties
 from ahs_routing.solve.repair import realised_routes
+from ahs_routing.solve.work import ortools_solutions, pyvrp_iterations, work_of
 from ahs_routing.travel import TravelMatrix
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,8 @@ DESCENT_SHARE = 0.7
 #: fixed start on Mankowska 50_2 (benchmarks/RESULTS.md).
 MAX_DESCENTS = 9
 
-#: Share of the search time the relaxed first leg gets on days with linked visits.
+#: Share of the search's solutions (or, without a solution limit, of its time) the relaxed first leg
+#: gets on days with linked visits.
 FIRST_LEG_SHARE = 0.3
 
 #: First-solution heuristics the extra searches of a portfolio start from, in turn.
@@ -113,37 +115,56 @@ def search_day(
     search = _Search(problem, travel, candidates)
     coupled = options.workers == 1 and bool(coupled_visits(problem))
     group_moves = coupled and group_moves_apply(options, preferences)
-    # OR-Tools stops by its own rules (patience, solution limit) or at its share of the time,
-    # whichever comes first; the group moves get the rest. Where OR-Tools converges within its
-    # share the plan is reproducible; where it does not, the clock decides anyway, and on large
-    # days the group moves then serve what OR-Tools could not (1000 visits: 1098 of 1100
-    # served instead of 877, benchmarks/RESULTS.md).
+    work = work_of(options.time_limit, options.work, clock.search_seconds / options.time_limit)
+    copies = sum(problem.visit_by_id[v].staff_count for v in candidates)
+    # OR-Tools spends its share of the work (and stops at its share of the time at the latest);
+    # the group moves get the rest. On large days where OR-Tools cannot spend its work in its
+    # time, the group moves then serve what it could not (1000 visits: 1098 of 1100 served
+    # instead of 877, benchmarks/RESULTS.md).
+    ortools_work = work * ORTOOLS_SHARE if group_moves else work
     ortools_clock = SearchClock(clock.started, clock.search_seconds * ORTOOLS_SHARE) if group_moves else clock
-    settings = replace(_search_settings(options, ortools_clock.left_seconds()), should_stop=should_stop)
     may_warm_start = options.warm_start == "auto" and not preferences.initial_routes
+    ortools_started = time.monotonic()
+    warm = None
     if may_warm_start and coupled:
+        settings = _search_settings(options, ortools_clock.left_seconds(), ortools_work, copies, should_stop)
         first_plans = _first_plans(problem, travel, candidates, options, unserved, ineligible,
                                    clock.started + ortools_clock.search_seconds * FIRST_PLAN_SHARE)
-        outcome, descended = _search_linked_day(search, settings, preferences, progress, first_plans, ortools_clock)
-        if group_moves:
-            outcome = with_group_moves(search.problem, travel, candidates, outcome, options, clock.left_seconds(),
-                                       set_aside=(unserved, ineligible), should_stop=should_stop)
-        return outcome, descended
-    warm = _pyvrp_warm_start(problem, travel, candidates, options, clock, should_stop) if may_warm_start else None
-    if warm:
-        preferences = replace(preferences, initial_routes=warm)
-        settings = replace(settings, time_limit_seconds=clock.left_seconds())
-    if coupled:
-        outcome = _search_in_two_legs(search, settings, preferences, progress)
-        if group_moves:
-            outcome = with_group_moves(search.problem, travel, candidates, outcome, options, clock.left_seconds(),
-                                       set_aside=(unserved, ineligible), should_stop=should_stop)
-        return outcome, bool(warm)
-    return _search_portfolio(search, settings, preferences, options.workers, progress), bool(warm)
+        outcome, seeded = _search_linked_day(search, settings, preferences, progress, first_plans, ortools_clock)
+    else:
+        if may_warm_start:
+            warm = _pyvrp_warm_start(problem, travel, candidates, options, clock, work * options.warm_start_share,
+                                     should_stop)
+        if warm is not None and warm.routes:
+            preferences = replace(preferences, initial_routes=warm.routes)
+            ortools_work *= 1 - options.warm_start_share
+        ortools_started = time.monotonic()
+        settings = _search_settings(options, ortools_clock.left_seconds(), ortools_work, copies, should_stop)
+        if coupled:
+            outcome = _search_in_two_legs(search, settings, preferences, progress)
+        else:
+            outcome = _search_portfolio(search, settings, preferences, options.workers, progress)
+        seeded = bool(warm is not None and warm.routes)
+    done = outcome.work_done
+    done.ortools_solutions, done.ortools_seconds = outcome.solutions, time.monotonic() - ortools_started
+    if warm is not None:
+        done.pyvrp_iterations, done.pyvrp_seconds = warm.iterations, warm.seconds
+        outcome.clock_cut |= warm.clock_cut
+    if group_moves:
+        outcome = with_group_moves(search.problem, travel, candidates, outcome, options, clock.left_seconds(),
+                                   work - ortools_work, set_aside=(unserved, ineligible), should_stop=should_stop)
+    return outcome, seeded
 
 
-def _search_settings(options: SolveOptions, time_limit_seconds: float) -> _ortools.SearchSettings:
-    """Return the OR-Tools settings the options ask for, with this much time."""
+def _search_settings(
+    options: SolveOptions, time_limit_seconds: float, work: float, copies: int,
+    should_stop: Callable[[], bool] | None,
+) -> _ortools.SearchSettings:
+    """Return the OR-Tools settings the options ask for: this much time as a cap, and the solutions `work` buys.
+
+    A solution limit the caller gave counts instead of the one the work buys.
+    """
+    solutions = options.solution_limit if options.solution_limit is not None else ortools_solutions(work, copies)
     return _ortools.SearchSettings(
         time_limit_seconds=time_limit_seconds,
         seed=options.seed,
@@ -151,9 +172,10 @@ def _search_settings(options: SolveOptions, time_limit_seconds: float) -> _ortoo
         metaheuristic=options.metaheuristic,
         gls_lambda=options.gls_lambda,
         overtime_weight=options.overtime_weight,
-        solution_limit=options.solution_limit,
+        solution_limit=solutions,
         patience=options.patience,
         log_search=options.log_search,
+        should_stop=should_stop,
     )
 
 
@@ -181,7 +203,7 @@ def _search_linked_day(
         # Not a start (the search inserts the rest worse from it), but a checked plan to
         # fall back on: on a 1000-visit day with teams and breaks OR-Tools found none.
         fallback = _ortools.SearchOutcome(_sketches_of(search.problem, first), set(first.left_out), True, 0, None,
-                                          "time_ordered_plan", stopped_by="fallback")
+                                          "time_ordered_plan", stopped_by="fallback", clock_cut=True)
     settings = replace(settings, time_limit_seconds=clock.left_seconds())
     outcome = _search_in_two_legs(search, settings, preferences, progress)
     if fallback is not None and _served(search.problem, fallback) > _served(search.problem, outcome):
@@ -192,9 +214,10 @@ def _search_linked_day(
 
 def _pyvrp_warm_start(
     problem: Problem, travel: TravelMatrix, candidates: Mapping[str, Sequence[str]], options: SolveOptions,
-    clock: SearchClock, should_stop: Callable[[], bool] | None = None,
-) -> dict[str, list[str]] | None:
-    """Return PyVRP's routes for a day it expresses exactly, or None (not installed, or another kind of day)."""
+    clock: SearchClock, work: float, should_stop: Callable[[], bool] | None = None,
+) -> _pyvrp.WarmStart | None:
+    """Return PyVRP's plan for a day it expresses exactly with this much work, or None (not installed, or
+    another kind of day)."""
     if not _pyvrp.available():
         return None
     reason = _pyvrp.why_not(problem, candidates)
@@ -209,10 +232,11 @@ def _pyvrp_warm_start(
     worst += options.overtime_weight * sum(p.overtime for p in problem.staff)
     penalties = drop_penalties(counts, worst)
     seconds = max(0.05, options.time_limit * options.warm_start_share - clock.elapsed_seconds())
-    routes = _pyvrp.warm_start(problem, travel, candidates, penalties, seconds, options.seed, options.overtime_weight,
-                               should_stop)
-    log.info("PyVRP warm start: %s", "found a plan" if routes else "nothing feasible")
-    return routes
+    warm = _pyvrp.warm_start(problem, travel, candidates, penalties, seconds, options.seed, options.overtime_weight,
+                             should_stop, iterations=pyvrp_iterations(work, len(candidates)))
+    log.info("PyVRP warm start: %s after %d iterations", "a plan" if warm.routes else "nothing feasible",
+             warm.iterations)
+    return warm
 
 
 def _first_plans(
@@ -274,20 +298,31 @@ def _search_from_first_plans(
     """
     started = time.monotonic()
     report = _new_bests_only(progress, started)
-    best, solutions, first_seconds = _descents(search, settings, preferences, report, first_plans, started)
+    best, solutions, first_seconds, clock_cut = _descents(search, settings, preferences, report, first_plans,
+                                                          started)
     if best is None:
         return None
     remaining_seconds = settings.time_limit_seconds - (time.monotonic() - started)
-    if remaining_seconds >= 0.05:
+    remaining_solutions = _left(settings.solution_limit, solutions)
+    clock_cut = clock_cut or remaining_seconds < 0.05
+    if remaining_seconds >= 0.05 and remaining_solutions != 0:
         seeded = replace(preferences, initial_routes=_visit_order(best.sketches))
-        improved = search.run(replace(settings, time_limit_seconds=remaining_seconds), seeded, report)
+        improved = search.run(replace(settings, time_limit_seconds=remaining_seconds,
+                                      solution_limit=remaining_solutions), seeded, report)
         solutions += improved.solutions
+        clock_cut = clock_cut or improved.clock_cut
         log.debug("improving the best first plan: objective %d, %s", improved.objective, improved.stopped_by)
         if improved.found and improved.objective <= best.objective:
             best = improved
     best.solutions = solutions
     best.first_solution_seconds = first_seconds
+    best.clock_cut = clock_cut
     return best
+
+
+def _left(limit: int | None, used: int) -> int | None:
+    """Return what is left of a solution limit once `used` solutions are spent (None: no limit)."""
+    return None if limit is None else max(0, limit - used)
 
 
 def _new_bests_only(progress: ProgressCallback | None, started: float) -> ProgressCallback:
@@ -310,25 +345,36 @@ def _descents(
     report: ProgressCallback,
     first_plans: Iterator[dict[str, list[str]]],
     started: float,
-) -> tuple[_ortools.SearchOutcome | None, int, float | None]:
-    """Return the best greedy descent from successive first plans, the solutions seen, and when the first came."""
+) -> tuple[_ortools.SearchOutcome | None, int, float | None, bool]:
+    """Return the best greedy descent from successive first plans, the solutions seen, when the first came,
+    and whether the clock ended a descent or the series.
+
+    The descents share the settings' solution limit: each takes what the ones before it left.
+    """
     best: _ortools.SearchOutcome | None = None
     solutions = 0
     first_seconds: float | None = None
+    clock_cut = False
     for start, routes in enumerate(itertools.islice(first_plans, MAX_DESCENTS)):
         remaining_seconds = settings.time_limit_seconds * DESCENT_SHARE - (time.monotonic() - started)
-        if remaining_seconds < 0.05 or (best is not None and best.stopped_by == "time_limit"):
+        remaining_solutions = _left(settings.solution_limit, solutions)
+        if remaining_solutions == 0:
+            break
+        if remaining_seconds < 0.05 or clock_cut:
+            clock_cut = True
             break
         descent_started = time.monotonic()
-        descent = replace(settings, metaheuristic="greedy_descent", time_limit_seconds=remaining_seconds)
+        descent = replace(settings, metaheuristic="greedy_descent", time_limit_seconds=remaining_seconds,
+                          solution_limit=remaining_solutions)
         outcome = search.run(descent, replace(preferences, initial_routes=routes), report)
         solutions += outcome.solutions
+        clock_cut = clock_cut or outcome.clock_cut
         log.debug("descent from first plan %d: objective %d, %s", start, outcome.objective, outcome.stopped_by)
         if first_seconds is None and outcome.first_solution_seconds is not None:
             first_seconds = descent_started - started + outcome.first_solution_seconds
         if outcome.found and (best is None or outcome.objective < best.objective):
             best = outcome
-    return best, solutions, first_seconds
+    return best, solutions, first_seconds, clock_cut
 
 
 def _search_in_two_legs(
@@ -349,30 +395,37 @@ def _search_in_two_legs(
     first = search.run(_relaxed_leg(settings), preferences, progress)
     whole, broken = _made_whole(search.problem, first)
     remaining_seconds = settings.time_limit_seconds - (time.monotonic() - leg_started)
-    final = first.stopped_by in ("converged", "solution_limit", "search_completed")
-    if remaining_seconds < 0.05 or (first.solutions > 0 and final and not broken):
+    remaining_solutions = _left(settings.solution_limit, first.solutions)
+    final = first.stopped_by in ("converged", "search_completed")
+    if remaining_seconds < 0.05 or remaining_solutions == 0 or (first.solutions > 0 and final and not broken):
+        whole.clock_cut = first.clock_cut or remaining_seconds < 0.05
         return whole
     seeded = preferences
     if first.solutions > 0:
         seeded = replace(preferences, initial_routes=_visit_order(whole.sketches))
-    second = search.run(replace(settings, time_limit_seconds=remaining_seconds), seeded, progress)
+    second = search.run(replace(settings, time_limit_seconds=remaining_seconds, solution_limit=remaining_solutions),
+                        seeded, progress)
     if not second.found or (second.solutions == 0 and first.solutions > 0):
+        whole.clock_cut = first.clock_cut or second.clock_cut
         return whole
     second.solutions += first.solutions
+    second.clock_cut = second.clock_cut or first.clock_cut
     if first.first_solution_seconds is not None:
         second.first_solution_seconds = first.first_solution_seconds
     return second
 
 
 def _relaxed_leg(settings: _ortools.SearchSettings) -> _ortools.SearchSettings:
-    """Return the settings of the relaxed first leg: stopped by its own rules when it has a deterministic budget.
+    """Return the settings of the relaxed first leg: its share of the solution limit, or of the time.
 
-    Only a search with neither a solution limit nor patience hands over by the clock (at the
-    first plan after its share of the time): a stop by the clock makes the plan depend on the
-    machine's load, which a deterministic budget rules out.
+    Only a search without a solution limit hands over by the clock (at the first plan after its
+    share of the time): a stop by the clock makes the plan depend on the machine's load, which
+    a counted budget rules out.
     """
     relaxed = replace(settings, relax_links=True)
-    if settings.solution_limit is not None or settings.patience is not None:
+    if settings.solution_limit is not None:
+        return replace(relaxed, solution_limit=max(1, round(settings.solution_limit * FIRST_LEG_SHARE)))
+    if settings.patience is not None:
         return relaxed
     # It keeps going past its share until it has a plan: on a 1000-visit day its first
     # insertion took longer than 30% of 30 s, and the exact model then served 191 of 1000.
