@@ -1,4 +1,5 @@
 # Two entry points: `make demo` and `make test`. Both create .venv on a fresh machine.
+# pip runs with -qq: errors only, so that `make demo` on a fresh clone stays within 80 lines.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -10,19 +11,19 @@ DEMO_OUT ?= out
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet --quiet -e .
 	touch $@
 
 # The demo draws a map and a Gantt chart: the `plots` extra.
 $(VENV)/.installed-plots: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[plots]"
+	$(BIN)/python -m pip install --quiet --quiet -e ".[plots]"
 	touch $@ $(VENV)/.installed
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --quiet -e ".[dev]"
 	touch $@ $(VENV)/.installed $(VENV)/.installed-plots
 
 # A summary a person reads (headline, routes with times, what was left out; at most 80 lines with
