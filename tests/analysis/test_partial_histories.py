@@ -200,3 +200,14 @@ def test_a_partial_kpis_object_is_read_like_a_missing_one() -> None:
     assert plan_from_dict(partial, history=True).kpis == plan_from_dict(strip(full, frozenset({"kpis"}), frozenset()),
                                                                         history=True).kpis
     assert replay(day.problem, partial).plan == replay(day.problem, full).plan
+
+
+def test_a_figure_given_as_null_counts_as_not_given() -> None:
+    """Another system without km or a continuity figure writes null: nothing to compare, no warning."""
+    day = historical_day(8, 3)
+    full = plan_to_dict(day.driven)
+    nulls = copy.deepcopy(full)
+    nulls["kpis"] = {**full["kpis"], "distance_km": None, "continuity_rate": None, "travel_minutes": None}
+    nulls["routes"][0]["distance_km"] = None
+    nulls["routes"][0]["stops"][0]["travel_minutes"] = None
+    assert replay(day.problem, nulls).warnings == ()

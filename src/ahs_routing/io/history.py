@@ -7,6 +7,7 @@ of those from the problem and its travel model and never trusts them (docs/HISTO
 module reads the records strictly (ids, times and structure: a bad one is an `InputError`
 naming field and value) and keeps each given figure as it comes (`Given`), so that the replay
 can report every one that disagrees with its own (`history_warnings`), never as a failure.
+A figure given as `null` counts as not given.
 """
 
 from __future__ import annotations
@@ -118,14 +119,14 @@ def history_from_dict(data: Any) -> HistoryDocument:
             start = clock(f"{q}.start", s.start)
             stops.append(HistoryStop(q, s.visit, s.patient, start or 0, clock(f"{q}.end", s.end),
                                      clock(f"{q}.arrival", s.arrival)))
-            if "travel_minutes" in raw_routes[i]["stops"][j]:
+            if raw_routes[i]["stops"][j].get("travel_minutes") is not None:
                 given.append(Given(f"{q}.travel_minutes", s.travel_minutes, "minutes", r.staff, s.visit))
         breaks = tuple((clock(f"{p}.breaks[{j}].start", b.start) or 0, clock(f"{p}.breaks[{j}].end", b.end) or 0)
                        for j, b in enumerate(r.breaks))
         routes.append(HistoryRoute(p, r.staff, clock(f"{p}.start", r.start), clock(f"{p}.end", r.end),
                                    breaks if "breaks" in raw_routes[i] else None, tuple(stops)))
         for key, kind in (("travel_minutes", "minutes"), ("distance_km", "km")):
-            if key in raw_routes[i]:
+            if raw_routes[i].get(key) is not None:
                 given.append(Given(f"{p}.{key}", raw_routes[i][key], kind, r.staff))
     date = dt.date.min
     try:
@@ -161,6 +162,8 @@ def _given_outputs(data: Mapping[str, Any], given: list[Given], notes: list[str]
     kpis = data.get("kpis")
     if isinstance(kpis, Mapping):
         for key, value in kpis.items():
+            if value is None:  # null: not stated
+                continue
             if key in KPI_KINDS:
                 given.append(Given(f"kpis.{key}", value, KPI_KINDS[key]))
             else:
@@ -325,8 +328,8 @@ def history_plan(document: HistoryDocument) -> Plan:
 def _given_kpis(figures: Mapping[str, Any]) -> Kpis | None:
     values: dict[str, Any] = {key: figures.get(f"kpis.{key}") for key in KPI_KINDS}
     nullable = ("distance_km", "continuity_rate")
-    if any(f"kpis.{key}" not in figures or not _readable_number(v) or (v is None and key not in nullable)
-           for key, v in values.items()):
+    # A nullable KPI given as null is not in `figures`; any other missing or unreadable one: not all given.
+    if any(not _readable_number(v) or (v is None and key not in nullable) for key, v in values.items()):
         return None
     return Kpis(visits=int(values["visits"]), visits_served=int(values["visits_served"]),
                 travel_seconds=minutes_to_seconds(values["travel_minutes"]), distance_km=values["distance_km"],
