@@ -18,13 +18,14 @@ from ahs_routing.cli.main import EXIT_INPUT, EXIT_OK, EXIT_VIOLATIONS, SUBCOMMAN
 EXAMPLE = str(EXAMPLES / "trondheim_weekday.json")
 
 
-def test_plan_writes_the_plan_json_to_stdout_and_a_summary_to_stderr(capsys: pytest.CaptureFixture[str]) -> None:
-    """A partial plan is still exit 0; stdout is the contract document, stderr the summary."""
-    assert main(["plan", EXAMPLE, "--time-limit", "1", "--seed", "1"]) == EXIT_OK
+def test_plan_with_dash_o_writes_the_plan_json_to_stdout_and_the_summary_to_stderr(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A partial plan is still exit 0; `-o -`: stdout is the contract document, stderr the summary."""
+    assert main(["plan", EXAMPLE, "-o", "-", "--time-limit", "1", "--seed", "1"]) == EXIT_OK
     out, err = capsys.readouterr()
     plan = json.loads(out)
     assert plan["schema_version"] == 1 and plan["status"] == "partial"
-    assert "Plan for 2026-11-23" in err and "unassigned" in err
+    assert "Plan for 2026-11-23" in err and "Unassigned (" in err
 
 
 def test_plan_to_a_file_then_check_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -73,7 +74,7 @@ def test_schema_prints_both_documents(capsys: pytest.CaptureFixture[str]) -> Non
 def test_console_script_runs() -> None:
     """The installed `ahs-routing` entry point plans the example in a real subprocess."""
     script = shutil.which("ahs-routing") or str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "ahs-routing")
-    result = subprocess.run([script, "plan", EXAMPLE, "--time-limit", "1"], capture_output=True, text=True,
+    result = subprocess.run([script, "plan", EXAMPLE, "-o", "-", "--time-limit", "1"], capture_output=True, text=True,
                             timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["date"] == "2026-11-23"

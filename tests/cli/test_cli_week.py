@@ -23,7 +23,7 @@ def test_plan_a_week_then_check_it(week_file: Path, tmp_path: Path, capsys: pyte
     out = tmp_path / "week_plan.json"
     assert main(["plan", str(week_file), "-o", str(out), "--time-limit", "2", "--seed", "1",
                  "--solution-limit", "10"]) == EXIT_OK
-    assert "Week of 4 dates" in capsys.readouterr().err
+    assert "Week of 4 dates" in capsys.readouterr().out
     plan = json.loads(out.read_text())
     assert plan["kind"] == "week_plan" and len(plan["days"]) == 4
     assert main(["check", str(week_file), str(out)]) == EXIT_OK

@@ -112,6 +112,9 @@ class Comparison:
         missed = [u.visit for u in self.plan.unassigned]
         if missed:
             lines.append(f"  not served in the optimised plan: {', '.join(missed)}")
+        if self.historical.warnings:
+            lines += ["", "  figures the history gave that disagree with its replay (recomputed, never trusted):"]
+            lines += [f"    warning: {w}" for w in self.historical.warnings]
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:

@@ -31,7 +31,15 @@ from ahs_routing.domain.kpis import compute_kpis, plan_status
 from ahs_routing.domain.model import Problem, Staff, lateness
 from ahs_routing.domain.plan import Kpis, Plan, Route, Stop, Unassigned, UnassignedReason
 from ahs_routing.errors import InputError, ProblemCollector
-from ahs_routing.io.contract import load_json, plan_from_dict
+from ahs_routing.io.contract import load_json
+from ahs_routing.io.history import (
+    HistoryDocument,
+    HistoryRoute,
+    HistoryStop,
+    history_from_dict,
+    history_plan,
+    history_warnings,
+)
 from ahs_routing.io.timestamps import timestamp_seconds
 from ahs_routing.schedule.timing import assemble_route, free_stretches
 from ahs_routing.solve.diagnosis import diagnose
@@ -119,6 +127,8 @@ class Replay:
     score: DayScore
     violations: tuple[Violation, ...]
     unserved: tuple[str, ...]
+    #: One line per figure a history document gave that disagrees with the recomputed one (never trusted).
+    warnings: tuple[str, ...] = ()
 
     def minutes_by_rule(self) -> dict[str, int | float]:
         """Return the minutes involved per broken rule (rules broken without a size in time count 0)."""
@@ -128,8 +138,10 @@ class Replay:
         return {rule: seconds_to_minutes(seconds) for rule, seconds in sorted(totals.items())}
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the KPIs (plan format keys) with a `violations` list, as `ahs-routing compare --json` writes."""
-        return self.score.to_dict() | {"violations": [violation_to_dict(v) for v in self.violations]}
+        """Return the KPIs (plan format keys) with `violations` and `warnings` lists, as `ahs-routing compare
+        --json` writes."""
+        return self.score.to_dict() | {"violations": [violation_to_dict(v) for v in self.violations],
+                                       "warnings": list(self.warnings)}
 
 
 def violation_to_dict(violation: Violation) -> dict[str, Any]:
@@ -138,19 +150,28 @@ def violation_to_dict(violation: Violation) -> dict[str, Any]:
             "minutes": violation.minutes, "message": violation.message}
 
 
-History = Plan | pd.DataFrame | str | Path
+History = Plan | pd.DataFrame | Mapping[str, Any] | HistoryDocument | str | Path
+"""What was done: a plan, a visit log table, a plan document (parsed JSON) or a file of either."""
 
 
 def replay(problem: Problem, history: History, travel: TravelMatrix | None = None) -> Replay:
-    """Return the replay of a historical day given as a plan, a visit log table, or a file of either."""
+    """Return the replay of a historical day given as a plan, a visit log table, a plan document or a file.
+
+    A plan document (a file or its parsed JSON) may give its own figures (`kpis`, `status`,
+    `unassigned`, travel minutes and km, all or some): they are recomputed, and each that
+    disagrees is a line in `Replay.warnings`.
+    """
     matrix = travel if travel is not None else travel_matrix(problem)
-    unrecorded: frozenset[str] = frozenset()
     if isinstance(history, str | Path):
-        history, unrecorded = _read_history(history)
+        history = _read_history(history)
+    document: HistoryDocument | None = None
     if isinstance(history, Plan):
-        days = _records_from_plan(problem, history, unrecorded)
-    else:
+        days = _records_from_document(problem, _document_of_plan(history))
+    elif isinstance(history, pd.DataFrame):
         days = _records_from_log(problem, history)
+    else:
+        document = history if isinstance(history, HistoryDocument) else history_from_dict(history)
+        days = _records_from_document(problem, document)
     performed = _as_performed(problem, days)
     routes = [_rebuild(performed, matrix, day) for day in days]
     order = {s.id: i for i, s in enumerate(problem.staff)}
@@ -167,28 +188,28 @@ def replay(problem: Problem, history: History, travel: TravelMatrix | None = Non
         kpis=compute_kpis(problem, routes, has_km=matrix.has_km),
     )
     violations = tuple(v for v in check_plan(performed, plan, matrix) if v.rule not in _RECORD_RULES)
-    return Replay(plan, score_plan(problem, plan, matrix), violations, tuple(u.visit for u in unserved))
+    warnings = tuple(history_warnings(document, plan)) if document is not None else ()
+    return Replay(plan, score_plan(problem, plan, matrix), violations, tuple(u.visit for u in unserved), warnings)
 
 
 def load_history(path: str | Path) -> Plan | pd.DataFrame:
     """Return what a history file holds: a plan (`.json`, output-only fields optional) or a visit log (`.csv`).
 
-    Replaying the file itself (`replay(problem, path)`) also knows which routes recorded no
-    `breaks` at all: their breaks are inferred, as for a visit log.
+    Replaying the file itself (`replay(problem, path)`) reads more: stops without `arrival` or
+    `end` and routes without `start`, `end` or `breaks` have them inferred, and given figures
+    that disagree with the recomputed ones are reported (`Replay.warnings`).
     """
-    return _read_history(path)[0]
+    history = _read_history(path)
+    return history_plan(history) if isinstance(history, HistoryDocument) else history
 
 
-def _read_history(path: str | Path) -> tuple[Plan | pd.DataFrame, frozenset[str]]:
-    """Return a history file's content, and the staff whose route in a plan document has no `breaks` key."""
+def _read_history(path: str | Path) -> HistoryDocument | pd.DataFrame:
+    """Return a history file's content: a plan document read as a history, or a visit log."""
     suffix = Path(path).suffix.lower()
     if suffix == ".json":
-        data = load_json(path)
-        plan = plan_from_dict(data, history=True)
-        unrecorded = frozenset(r["staff"] for r in data["routes"] if "breaks" not in r)
-        return plan, unrecorded
+        return history_from_dict(load_json(path))
     if suffix == ".csv":
-        return read_visit_log(path), frozenset()
+        return read_visit_log(path)
     raise InputError(f"{path}: a history is a plan document (.json) or a visit log (.csv), not {suffix or 'no suffix'}")
 
 
@@ -229,25 +250,38 @@ class _StaffRecord:
     end: int | None = None
 
 
-def _records_from_plan(problem: Problem, plan: Plan, unrecorded: frozenset[str]) -> list[_StaffRecord]:
+def _document_of_plan(plan: Plan) -> HistoryDocument:
+    """Return a `Plan` as a history document: every record given, no figures to compare."""
+    routes = tuple(
+        HistoryRoute(f"routes[{i}]", r.staff, r.start, r.end, tuple((b.start, b.end) for b in r.breaks),
+                     tuple(HistoryStop(f"routes[{i}].stops[{j}]", s.visit, s.patient, s.start, s.end, s.arrival)
+                           for j, s in enumerate(r.stops)))
+        for i, r in enumerate(plan.routes))
+    return HistoryDocument(plan.date, routes, (), ())
+
+
+def _records_from_document(problem: Problem, document: HistoryDocument) -> list[_StaffRecord]:
     problems = ProblemCollector()
     days: dict[str, _StaffRecord] = {}
-    first_route: dict[str, int] = {}
-    for i, route in enumerate(plan.routes):
+    first_route: dict[str, str] = {}
+    for route in document.routes:
         if route.staff not in problem.staff_by_id:
-            problems.add(f"routes[{i}].staff", f"unknown staff {route.staff!r}")
+            problems.add(f"{route.where}.staff", f"unknown staff {route.staff!r}")
             continue
         if route.staff in first_route:
-            problems.add(f"routes[{i}].staff",
-                         f"a second route for {route.staff} (first at routes[{first_route[route.staff]}])")
+            problems.add(f"{route.where}.staff",
+                         f"a second route for {route.staff} (first at {first_route[route.staff]})")
             continue
-        first_route[route.staff] = i
+        first_route[route.staff] = route.where
         # A route that says nothing of breaks (another system's export) gets them inferred, as a log does.
-        breaks = None if route.staff in unrecorded else sorted((b.start, b.end) for b in route.breaks)
+        breaks = None if route.breaks is None else sorted(route.breaks)
         day = _StaffRecord(route.staff, breaks=breaks, start=route.start, end=route.end)
-        for j, stop in enumerate(route.stops):
-            day.visits.append(_Performed(f"routes[{i}].stops[{j}]", route.staff, stop.visit, stop.patient,
-                                         stop.start, stop.end, stop.arrival))
+        for stop in route.stops:
+            visit = problem.visit_by_id.get(stop.visit)
+            # An end not recorded: the visit took its planned time (duration and parking).
+            end = stop.end if stop.end is not None else stop.start + (problem.service_seconds(visit) if visit else 0)
+            day.visits.append(_Performed(stop.where, route.staff, stop.visit, stop.patient, stop.start, end,
+                                         stop.arrival))
         days[route.staff] = day
     _check_records(problem, [p for d in days.values() for p in d.visits], problems)
     problems.raise_if_any()

@@ -2,13 +2,16 @@
 
 Prints the side-by-side table; with `--json`, ``{"historical": {kpis..., "violations": [...]},
 "optimised": {kpis...}, "plan": {...}}``. The history's broken rules are what the command
-reports, not a failure: the exit code is 0 unless the input is invalid (2).
+reports, not a failure, and so are the figures a history document gives that disagree with the
+recomputed ones (warning lines: in the table, or on stderr with `--json`): the exit code is 0
+unless the input is invalid (2).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from ahs_routing.analysis.compare import compare_day
 from ahs_routing.cli.common import EXIT_OK, Subcommands, add_solve_arguments, solve_options
@@ -33,6 +36,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     comparison = compare_day(problem, args.history, solve_options(args))
     if args.json:
         print(json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False))
+        # The table shows them; with --json they are under historical.warnings, and said on stderr.
+        for warning in comparison.historical.warnings:
+            sys.stderr.write(f"warning: {warning}\n")
     else:
         print(comparison.table())
     return EXIT_OK

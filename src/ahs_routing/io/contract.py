@@ -47,8 +47,6 @@ from ahs_routing.domain.plan import (
 from ahs_routing.errors import InputError, ProblemCollector
 from ahs_routing.io.documents import (
     BreakDoc,
-    HistoryPlanDoc,
-    HistoryRouteDoc,
     LocationDoc,
     PatientDoc,
     PlaceDoc,
@@ -63,6 +61,7 @@ from ahs_routing.io.documents import (
     parse_document,
     parse_part,
 )
+from ahs_routing.io.history import history_from_dict, history_plan
 from ahs_routing.times import format_clock, minutes_to_seconds, parse_clock, seconds_to_minutes
 from ahs_routing.travel import travel_option_problems
 
@@ -400,27 +399,26 @@ def _km(value: float | None) -> float | None:
 def plan_from_dict(data: Any, *, history: bool = False) -> Plan:
     """Return the `Plan` of a contract plan document (times parsed, nothing checked).
 
-    With `history`, the document is read as a record of a day (replay, compare): its output-only
-    fields (`kpis`, `status`, `unassigned`, `ineligible_patients`, travel minutes and km) may be
-    absent, as in another system's export. The `Plan` then holds what the document states, an
-    absent travel as 0 and absent KPIs as the counts the routes give; `analysis.replay`
-    recomputes all of them from the problem and never reads them.
+    With `history`, the document is read as a record of a day (`ahs_routing.io.history`): its
+    output-only fields (`kpis`, `status`, `unassigned`, `ineligible_patients`, travel minutes
+    and km) may be absent or partial, as in another system's export. The `Plan` then holds what
+    the document states, an absent travel as 0 and absent or partial KPIs as the counts the
+    routes give; `analysis.replay` recomputes all of them from the problem and never reads them.
     """
+    if history:
+        return history_plan(history_from_dict(data))
     if not isinstance(data, dict):
         raise InputError(f"the plan document must be a JSON object, got {type(data).__name__}")
-    doc: PlanDoc | HistoryPlanDoc = parse_document(HistoryPlanDoc if history else PlanDoc, data)
+    doc = parse_document(PlanDoc, data)
     problems = ProblemCollector()
 
     def clock(path: str, text: str) -> int:
         return _clock(problems, path, text)
 
-    def seconds(minutes: float | None) -> int:
-        return 0 if minutes is None else minutes_to_seconds(minutes)
-
-    def route(i: int, r: RouteDoc | HistoryRouteDoc) -> Route:
+    def route(i: int, r: RouteDoc) -> Route:
         p = f"routes[{i}]"
         stops = tuple(
-            Stop(visit=s.visit, patient=s.patient, travel=seconds(s.travel_minutes),
+            Stop(visit=s.visit, patient=s.patient, travel=minutes_to_seconds(s.travel_minutes),
                  arrival=clock(f"{p}.stops[{j}].arrival", s.arrival),
                  start=clock(f"{p}.stops[{j}].start", s.start), end=clock(f"{p}.stops[{j}].end", s.end))
             for j, s in enumerate(r.stops)
@@ -430,7 +428,7 @@ def plan_from_dict(data: Any, *, history: bool = False) -> Plan:
             for j, b in enumerate(r.breaks)
         )
         return Route(staff=r.staff, start=clock(f"{p}.start", r.start), end=clock(f"{p}.end", r.end),
-                     travel=seconds(r.travel_minutes), distance_km=r.distance_km,
+                     travel=minutes_to_seconds(r.travel_minutes), distance_km=r.distance_km,
                      stops=stops, breaks=breaks)
 
     routes = [_build(problems, f"routes[{i}]", route, i, r) for i, r in enumerate(doc.routes)]
@@ -440,14 +438,13 @@ def plan_from_dict(data: Any, *, history: bool = False) -> Plan:
     built = tuple(r for r in routes if r is not None)
     unassigned = tuple(Unassigned(u.visit, UnassignedReason(u.reason), u.detail) for u in doc.unassigned)
     k = doc.kpis
-    kpis = _stated_kpis(built, unassigned) if k is None else Kpis(
-        visits=k.visits, visits_served=k.visits_served, travel_seconds=seconds(k.travel_minutes),
-        distance_km=k.distance_km, overtime_seconds=seconds(k.overtime_minutes),
+    kpis = Kpis(
+        visits=k.visits, visits_served=k.visits_served, travel_seconds=minutes_to_seconds(k.travel_minutes),
+        distance_km=k.distance_km, overtime_seconds=minutes_to_seconds(k.overtime_minutes),
         continuity_rate=k.continuity_rate, staff_used=k.staff_used)
-    status = doc.status or (PlanStatus.PARTIAL if unassigned else PlanStatus.COMPLETE)
     return Plan(
         date=date,
-        status=PlanStatus(status),
+        status=PlanStatus(doc.status),
         routes=built,
         unassigned=unassigned,
         ineligible_patients=tuple(
@@ -456,16 +453,6 @@ def plan_from_dict(data: Any, *, history: bool = False) -> Plan:
         kpis=kpis,
         meta=doc.meta,
     )
-
-
-def _stated_kpis(routes: tuple[Route, ...], unassigned: tuple[Unassigned, ...]) -> Kpis:
-    """Return the KPIs a history's routes state by themselves (no problem, no travel model at hand)."""
-    served = {s.visit for r in routes for s in r.stops}
-    km = [r.distance_km for r in routes]
-    return Kpis(visits=len(served | {u.visit for u in unassigned}), visits_served=len(served),
-                travel_seconds=sum(r.travel for r in routes),
-                distance_km=None if not km or any(k is None for k in km) else float(sum(k or 0.0 for k in km)),
-                overtime_seconds=0, continuity_rate=None, staff_used=sum(1 for r in routes if r.stops))
 
 
 def read_plan(path: str | Path) -> Plan:

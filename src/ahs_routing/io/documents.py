@@ -241,27 +241,52 @@ class PlanDoc(_Doc):
                                  "seed, time_limit, travel_provider, solved_at, stopped_by, ...; docs/CONTRACT.md)")
 
 
-class HistoryStopDoc(StopDoc):
-    """A stop as another system records it: its travel is output-only, recomputed on replay."""
+class HistoryStopDoc(_Doc):
+    """A stop as another system records it: only what was done is required (docs/HISTORY.md).
 
-    travel_minutes: float | None = None  # type: ignore[assignment]
+    `travel_minutes` is output-only: any value is read as a figure to compare with the replay's,
+    never trusted. `arrival` (inferred from the travel model when absent) and `end` (the
+    problem's duration and parking when absent) may be left out.
+    """
+
+    visit: Id
+    patient: Id
+    start: Clock
+    arrival: Clock | None = None
+    end: Clock | None = None
+    travel_minutes: Any = None
 
 
-class HistoryRouteDoc(RouteDoc):
-    """A route as driven: travel and distance are output-only, recomputed on replay."""
+class HistoryRouteDoc(_Doc):
+    """A route as driven: `start`/`end` may be absent (they enclose the rebuilt day); travel and
+    distance are output-only, any value read as a figure to compare, never trusted."""
 
-    travel_minutes: float | None = None  # type: ignore[assignment]
-    stops: list[HistoryStopDoc]  # type: ignore[assignment]
+    staff: Id
+    start: Clock | None = None
+    end: Clock | None = None
+    travel_minutes: Any = None
+    distance_km: Any = None
+    stops: list[HistoryStopDoc]
+    breaks: list[BreakTakenDoc] = []
 
 
-class HistoryPlanDoc(PlanDoc):
-    """A plan document read as a history (replay, compare): output-only fields may be absent (CONTRACT.md)."""
+class HistoryPlanDoc(_Doc):
+    """A plan document read as a history (replay, compare): output-only fields may be absent or partial.
 
-    status: Literal["complete", "partial"] | None = None  # type: ignore[assignment]
-    routes: list[HistoryRouteDoc]  # type: ignore[assignment]
-    unassigned: list[UnassignedDoc] = []
-    ineligible_patients: list[IneligibleDoc] = []
-    kpis: KpisDoc | None = None  # type: ignore[assignment]
+    `kpis`, `status`, `unassigned` and `ineligible_patients` are taken as they come (an object
+    with some figures, or none): they are recomputed, and only compared with the recomputed
+    figures (`ahs_routing.io.history`). The records (ids, times, structure) are validated strictly.
+    """
+
+    schema_version: Literal[1]
+    date: str
+    status: Any = None
+    routes: list[HistoryRouteDoc]
+    unassigned: Any = None
+    ineligible_patients: Any = None
+    kpis: Any = None
+    changes: Any = None
+    meta: dict[str, Any] = {}
 
 
 # Validation --------------------------------------------------------------------------------
