@@ -15,8 +15,9 @@ With only a time limit, the work is the time limit's milliseconds (less what is 
 the search). The rates are upper quartiles of the measured ones, so on an idle machine of the
 reference kind most days spend the whole time limit (the clock ends them, a little before the
 counts would), and the fastest quarter of days ends by its counts somewhat earlier: the rates
-vary between days by a factor of ten (OR-Tools' per day: the first solution's cost, breaks). The clock is only a cap: under load it ends the search before the counts do, and
-the plan then says `stopped_by: time_limit`. Two runs with the same seed and the same work
+vary between days by a factor of ten (OR-Tools' per day: the first solution's cost, breaks).
+The clock is only a cap: under load it ends the search before the counts do, and the plan then
+says `stopped_by: time_limit`. Two runs with the same seed and the same work
 (`SolveOptions.work`, CLI `--work`), each given time enough, give the same plan whatever else
 runs on the machine (the contract's rule 10).
 """
