@@ -165,7 +165,7 @@ def solve_file(path: str | Path, seconds: float, seed: int = 1, mode: str = "har
     data = read_json(path)
     problem = to_problem(data, mode)
     weight = LITERATURE_LATENESS_WEIGHT if mode == "literature" else SolveOptions().lateness_weight
-    options = SolveOptions(time_limit=seconds, seed=seed, patience=None, lateness_weight=weight)
+    options = SolveOptions(time_limit=seconds, seed=seed, lateness_weight=weight)
     plan, stats = solve_with_stats(problem, options)
     violations = check_plan(problem, plan)
     travel = plan_travel(data, plan)

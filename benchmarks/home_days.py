@@ -42,7 +42,7 @@ def measure(visits: int, budgets: Sequence[float], seed: int = 1, breaks: bool =
             if not first:
                 first.extend([time.monotonic() - started, served])
 
-        plan, _ = solve_with_stats(problem, SolveOptions(time_limit=budget, seed=seed, patience=None),
+        plan, _ = solve_with_stats(problem, SolveOptions(time_limit=budget, seed=seed),
                                        progress=progress)
         seconds = time.monotonic() - started
         violations = check_plan(problem, plan)

@@ -4,7 +4,7 @@ The day is `generate_day(visits)` (breaks for everyone, 3% team visits) with a 2
 follow-up visit 2-4 hours after the first for one patient in ten (an `after` link each).
 One size per process, so that peak memory (ru_maxrss) is its own.
 
-    python benchmarks/linked_days.py --visits 300 --seconds 5 [--spend-time]
+    python benchmarks/linked_days.py --visits 300 --seconds 5 [--work N]
 """
 
 from __future__ import annotations
@@ -32,23 +32,20 @@ def linked_day(visits: int, seed: int) -> Problem:
     return problem.replace(visits=problem.visits + later)
 
 
-def measure(visits: int, seconds: float, seed: int, spend_time: bool = False) -> dict[str, object]:
+def measure(visits: int, seconds: float, seed: int, work: int | None = None) -> dict[str, object]:
     """Return one row: visits, links, served, travel, first plan, time, what stopped it, peak memory, checker.
 
-    `spend_time`: no patience (the search spends the time limit, as the other benchmarks do);
-    else the default options (patience: reproducible where the search stops by it).
+    Default options with this time limit (and `work`, the CLI's --work, when given).
     """
     problem = linked_day(visits, seed)
     started = time.monotonic()
-    options = SolveOptions(time_limit=seconds, seed=seed, patience=None) if spend_time else \
-        SolveOptions(time_limit=seconds, seed=seed)
-    plan, stats = solve_with_stats(problem, options)
+    plan, stats = solve_with_stats(problem, SolveOptions(time_limit=seconds, seed=seed, work=work))
     return {
         "visits": len(problem.visits),
         "team_visits": sum(1 for v in problem.visits if v.staff_count > 1),
         "after_links": sum(1 for v in problem.visits if v.after is not None),
         "seconds_limit": seconds,
-        "patience": None if spend_time else SolveOptions().patience,
+        "work": stats.work,
         "served": plan.kpis.visits_served,
         "travel_minutes": plan.kpis.travel_minutes,
         "first_plan_seconds": stats.first_solution_seconds,
@@ -66,9 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--visits", type=int, default=300)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--spend-time", action="store_true", help="patience=None: spend the whole time limit")
+    parser.add_argument("--work", type=int, default=None, help="work budget (reference ms), as the CLI's --work")
     args = parser.parse_args(argv)
-    row = measure(args.visits, args.seconds, args.seed, args.spend_time)
+    row = measure(args.visits, args.seconds, args.seed, args.work)
     print(json.dumps(row), flush=True)
     return 1 if row["checker"] else 0
 

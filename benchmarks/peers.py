@@ -136,7 +136,7 @@ def solve_pyvrp_then_ahs(instance: Instance, seconds: float, seed: int = 1, shar
     hints = SolveHints(initial_routes={f"v{k + 1}": [customer_id(c) for c in route]
                                        for k, route in enumerate(warm)})  # type: ignore[union-attr]
     remaining = max(0.1, seconds - (time.monotonic() - started))
-    plan, _ = solve_with_stats(problem, SolveOptions(time_limit=remaining, seed=seed, patience=None), hints=hints)
+    plan, _ = solve_with_stats(problem, SolveOptions(time_limit=remaining, seed=seed), hints=hints)
     return result_record(instance, "pyvrp+ahs", routes_of(plan), time.monotonic() - started,
                          checker=[str(v) for v in check_plan(problem, plan)[:3]],
                          warm_distance=first.get("distance"), unassigned=len(plan.unassigned))

@@ -255,7 +255,7 @@ def solve_instance(instance: Instance, seconds: float, seed: int = 1, convention
     """Return the benchmark row of ahs_routing on an instance (checked by `check_plan` too)."""
     started = time.monotonic()
     problem = to_problem(instance, convention)
-    options = SolveOptions(time_limit=seconds, seed=seed, patience=None, **option_changes)  # type: ignore[arg-type]
+    options = SolveOptions(time_limit=seconds, seed=seed, **option_changes)  # type: ignore[arg-type]
     plan, stats = solve_with_stats(problem, options)
     elapsed = time.monotonic() - started
     violations = check_plan(problem, plan)
