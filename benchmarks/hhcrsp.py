@@ -187,6 +187,7 @@ def solve_file(path: str | Path, seconds: float, seed: int = 1, mode: str = "har
         "gap": round(100.0 * (cost - bks) / bks, 2) if complete and bks else None,
         "checker": [str(v) for v in violations[:3]],
         "first_plan_seconds": stats.first_solution_seconds,
+        "stopped_by": stats.stopped_by,
         "seconds": round(time.monotonic() - started, 2),
     }
 

@@ -72,6 +72,8 @@ def side_by_side(path: str, seconds: float, seed: int, peer_only: bool = False) 
         "peer_gap": round(100.0 * (peer_travel / 3 - bks) / bks, 2) if bks and peer_complete else None,
         "peer_checker": [str(v) for v in check_plan(problem, peer_plan)[:3]],
         "seconds": seconds,
+        "ahs_seconds": ours_row.get("seconds"),
+        "ahs_stopped_by": ours_row.get("stopped_by"),
     }
 
 
@@ -92,9 +94,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             with args.out.open("a") as handle:
                 handle.write(json.dumps(row) + "\n")
         print(json.dumps(row), flush=True)
-    print("| instance | best-known travel | ahs_routing | plain OR-Tools |\n|---|---|---|---|")
+    print("| instance | best-known travel | ahs_routing | plain OR-Tools | ahs_routing's run |\n|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['instance']} | {r['bks_travel']} | {_cell(r, 'ahs')} | {_cell(r, 'peer')} |")
+        run = f"{r['ahs_seconds']} s, {r['ahs_stopped_by']}"
+        print(f"| {r['instance']} | {r['bks_travel']} | {_cell(r, 'ahs')} | {_cell(r, 'peer')} | {run} |")
+    gaps = [(r["ahs_gap"], r["peer_gap"]) for r in rows]
+    if all(a is not None and b is not None for a, b in gaps):
+        ours, peer = (sum(g[i] for g in gaps) / len(gaps) for i in (0, 1))
+        print(f"| mean gap | | {ours:.2f}% | {peer:.2f}% | |")
     return 1 if any(r["ahs_checker"] for r in rows) else 0
 
 

@@ -124,6 +124,9 @@ def test_the_baseline_takes_the_first_allowed_dates() -> None:
 def test_week_options_share_the_time_and_reject_nonsense() -> None:
     shared = week_options(SolveOptions(time_limit=30, seed=3), dates=5)
     assert shared.day.time_limit == pytest.approx(2.0) and shared.day.seed == 3 and shared.time_limit == 30
+    assert shared.day.work is None
+    counted = week_options(SolveOptions(time_limit=30, seed=3, work=15_000), dates=5)
+    assert counted.day.work == 1000  # 5 dates x (1 + 2 rounds) day solves share the week's work
     with pytest.raises(InputError):
         WeekOptions(assignment="random")
     with pytest.raises(InputError):

@@ -16,10 +16,11 @@ ASSIGNMENTS = ("balanced", "first_dates")
 class WeekOptions:
     """How to plan a week: the day solves, how dates are chosen, improvement and continuity.
 
-    `day` is used for every day solve (its `time_limit` caps each one; a `solution_limit` or
-    `patience` budget makes the week reproducible). `time_limit` (seconds, None = none) caps the
-    whole week: no improvement step starts after it. `continuity_minutes` is the travel minutes an
-    occurrence served by someone new to its patient this week costs (0 = off).
+    `day` is used for every day solve (its `time_limit` caps each one; its `work` budget, or a
+    `solution_limit`, makes the week reproducible when no clock cuts a day short). `time_limit`
+    (seconds, None = none) caps the whole week: no improvement step starts after it.
+    `continuity_minutes` is the travel minutes an occurrence served by someone new to its patient
+    this week costs (0 = off).
     """
 
     day: SolveOptions = field(default_factory=lambda: SolveOptions(time_limit=5.0))
@@ -43,10 +44,13 @@ class WeekOptions:
 
 
 def week_options(options: SolveOptions, dates: int, improvement_rounds: int = 1) -> WeekOptions:
-    """Return week options whose whole week takes about `options.time_limit`: each of the day solves
-    (every date once, again per improvement round) gets its share; seed and budgets carry over."""
-    share = options.time_limit / max(1, dates * (1 + 2 * improvement_rounds))
-    day = dataclasses.replace(options, time_limit=max(share, 0.5))
+    """Return week options whose whole week takes about `options.time_limit` (and `options.work`):
+    each of the day solves (every date once, again per improvement round) gets its share of both;
+    the seed and the other budgets carry over."""
+    solves = max(1, dates * (1 + 2 * improvement_rounds))
+    share = options.time_limit / solves
+    work = None if options.work is None else max(1, round(options.work / solves))
+    day = dataclasses.replace(options, time_limit=max(share, 0.5), work=work)
     return WeekOptions(day=day, improvement_rounds=improvement_rounds, time_limit=options.time_limit)
 
 

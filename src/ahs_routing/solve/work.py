@@ -2,8 +2,8 @@
 
 A solve's budget is *work*, counted in reference milliseconds: the search one millisecond buys
 on the reference machine below, idle. Each part of the search turns its share of the work into
-a count of its own, at a rate measured by `benchmarks/calibrate_work.py` (the medians of its
-runs' upper quartiles, recorded in benchmarks/RESULTS.md):
+a count of its own, at a rate measured by `benchmarks/calibrate_work.py` (upper quartiles of
+its per-day rates, recorded in benchmarks/RESULTS.md):
 
 - OR-Tools: solutions, at `ORTOOLS_RATE` solutions x visit copies per millisecond (one
   solution of local search costs about a scan of the model's nodes);
@@ -30,14 +30,17 @@ from dataclasses import dataclass
 #: The machine the rates were measured on.
 REFERENCE_MACHINE = "2-core x86_64 (this workplace's `python` kind), ortools 9.15, pyvrp 0.14, idle, one process"
 
+# Measured by `python benchmarks/calibrate_work.py --seconds 5`, twice on 2026-12-06 (benchmarks/RESULTS.md,
+# "Work budget calibration"): each rate is the larger of the two runs' upper quartiles, so that a time
+# limit is spent on an idle machine.
 #: OR-Tools solutions x visit copies per reference millisecond.
-ORTOOLS_RATE = 10.2
+ORTOOLS_RATE = 13.0
 #: Route evaluations of the Python group moves per reference millisecond.
-LNS_RATE = 7.9
+LNS_RATE = 11.5
 #: Work of the compiled group-move core per reference millisecond.
 CORE_RATE = 1.0
 #: PyVRP iterations x clients per reference millisecond.
-PYVRP_RATE = 176.0
+PYVRP_RATE = 220.0
 
 #: A budget no day reaches: the clock alone decides (calibration runs).
 UNLIMITED = 10**15
