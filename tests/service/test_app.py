@@ -94,8 +94,8 @@ def test_invalid_json_and_query_parameters_are_422_with_paths(client: TestClient
     assert answer.status_code == 422 and "not valid JSON" in answer.json()["errors"][0]["message"]
     answer = client.post("/v1/plans?seed=abc&patience=0", json={})
     assert answer.status_code == 422 and [e["path"] for e in answer.json()["errors"]] == ["seed"]
-    answer = client.post("/v1/plans?patience=0&time_limit=100000", json={})
-    assert {e["path"] for e in answer.json()["errors"]} == {"patience", "time_limit"}
+    answer = client.post("/v1/plans?patience=0&time_limit=100000&work=0", json={})
+    assert {e["path"] for e in answer.json()["errors"]} == {"patience", "time_limit", "work"}
     answer = client.post("/v1/plans", json=[1, 2])
     assert answer.status_code == 422 and "JSON object" in answer.json()["errors"][0]["message"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from ahs_routing.service.jobs import INTERRUPTED, MAX_ATTEMPTS, JobStore, SearchLimits
 
 DOCUMENT = {"schema_version": 1, "date": "2026-11-23"}
-LIMITS = SearchLimits(time_limit=1.0, seed=3, patience=5)
+LIMITS = SearchLimits(time_limit=1.0, seed=3, patience=5, work=1234)
 
 
 @pytest.fixture
@@ -35,6 +36,23 @@ def test_jobs_are_claimed_oldest_first_with_their_document_and_limits(store: Job
     again = store.claim()
     assert again is not None and again.id == second.id
     assert store.claim() is None
+
+
+def test_a_file_from_before_the_work_budget_gains_the_column_and_keeps_its_jobs(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    with closing(sqlite3.connect(path)) as db, db:
+        db.executescript(
+            "CREATE TABLE jobs (id TEXT PRIMARY KEY, kind TEXT NOT NULL, status TEXT NOT NULL, document TEXT, "
+            "time_limit REAL NOT NULL, seed INTEGER NOT NULL, patience INTEGER, solution_limit INTEGER, "
+            "created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT, attempts INTEGER NOT NULL DEFAULT 0, "
+            "claim TEXT, cancel_requested INTEGER NOT NULL DEFAULT 0, progress TEXT, plan TEXT, error TEXT);"
+            "INSERT INTO jobs (id, kind, status, document, time_limit, seed, created_at) "
+            "VALUES ('old', 'day', 'queued', '{}', 2.0, 7, '2026-12-01T07:00:00.000Z');")
+    store = JobStore(path)
+    claimed = store.claim()
+    assert claimed is not None and claimed.id == "old" and claimed.limits == SearchLimits(2.0, seed=7)
+    job = store.submit("day", DOCUMENT, LIMITS, max_queued=10)
+    assert job is not None and job.work == 1234 and job.to_dict()["work"] == 1234
 
 
 def test_a_full_queue_refuses_a_submission(store: JobStore) -> None:

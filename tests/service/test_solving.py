@@ -21,6 +21,14 @@ def test_a_day_document_is_solved_and_checked() -> None:
     assert check_plan(problem, plan_from_dict(document)) == []
 
 
+def test_a_work_budget_reaches_the_solve_and_ends_it() -> None:
+    problem, _ = five_visits()
+    document, stopped_by = solve_document(problem_to_dict(problem), SearchLimits(60.0, seed=1, work=300),
+                                          lambda *_: None, lambda: False)
+    assert document["meta"]["work"] == 300 and stopped_by == "work"
+    assert check_plan(problem, plan_from_dict(document)) == []
+
+
 def test_week_documents_are_validated_solved_and_cancelled() -> None:
     week = week_to_dict(small_week())
     assert validate(week) == "week"

@@ -121,9 +121,9 @@ def create_app(store: JobStore, config: ServiceConfig) -> FastAPI:
               openapi_extra=_body_schema("ProblemDoc"), summary="Queue a problem document for solving")
     async def submit_plan(
         request: Request, time_limit: float | None = None, seed: int = 0, patience: int | None = None,
-        solution_limit: int | None = None,
+        solution_limit: int | None = None, work: int | None = None,
     ) -> JSONResponse:
-        limits = _limits(config, time_limit, seed, patience, solution_limit)
+        limits = _limits(config, time_limit, seed, patience, solution_limit, work)
         data = await body(request)
         kind = await run_in_threadpool(validate, data)
         job = await run_in_threadpool(store.submit, kind, data, limits, config.max_queued)
@@ -186,6 +186,7 @@ def create_app(store: JobStore, config: ServiceConfig) -> FastAPI:
 
 def _limits(
     config: ServiceConfig, time_limit: float | None, seed: int, patience: int | None, solution_limit: int | None,
+    work: int | None,
 ) -> SearchLimits:
     """Return a job's search limits from the query, or raise 422 naming each bad parameter."""
     limit = config.default_time_limit if time_limit is None else time_limit
@@ -193,12 +194,12 @@ def _limits(
     if not 0 < limit <= config.max_time_limit:
         problems.append(InputProblem("time_limit", f"must be > 0 and <= {config.max_time_limit:g} seconds, "
                                      f"got {limit:g}"))
-    for name, value in (("patience", patience), ("solution_limit", solution_limit)):
+    for name, value in (("patience", patience), ("solution_limit", solution_limit), ("work", work)):
         if value is not None and value < 1:
             problems.append(InputProblem(name, f"must be a whole number >= 1, got {value}"))
     if problems:
         raise ApiError(422, problems)
-    return SearchLimits(time_limit=limit, seed=seed, patience=patience, solution_limit=solution_limit)
+    return SearchLimits(time_limit=limit, seed=seed, patience=patience, solution_limit=solution_limit, work=work)
 
 
 async def _read_json(request: Request, max_bytes: int) -> Any:

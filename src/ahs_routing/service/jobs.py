@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     seed INTEGER NOT NULL,
     patience INTEGER,
     solution_limit INTEGER,
+    work INTEGER,
     created_at TEXT NOT NULL,
     started_at TEXT,
     finished_at TEXT,
@@ -59,8 +60,8 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, created_at);
 """
 
-_COLUMNS = ("id, kind, status, time_limit, seed, patience, solution_limit, created_at, started_at, finished_at, "
-            "attempts, cancel_requested, progress, plan, error")
+_COLUMNS = ("id, kind, status, time_limit, seed, patience, solution_limit, work, created_at, started_at, "
+            "finished_at, attempts, cancel_requested, progress, plan, error")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,7 @@ class Job:
     seed: int
     patience: int | None
     solution_limit: int | None
+    work: int | None
     created_at: str
     started_at: str | None
     finished_at: str | None
@@ -88,7 +90,7 @@ class Job:
         return {
             "id": self.id, "status": self.status, "plan": self.plan, "error": self.error, "progress": self.progress,
             "kind": self.kind, "time_limit": self.time_limit, "seed": self.seed, "patience": self.patience,
-            "solution_limit": self.solution_limit, "created_at": self.created_at,
+            "solution_limit": self.solution_limit, "work": self.work, "created_at": self.created_at,
             "started_at": self.started_at, "finished_at": self.finished_at,
             "attempts": self.attempts, "cancel_requested": self.cancel_requested,
         }
@@ -107,12 +109,13 @@ class Claimed:
 
 @dataclass(frozen=True, slots=True)
 class SearchLimits:
-    """What a client may set of a plan job's search: its time limit, seed and reproducible stops."""
+    """What a client may set of a plan job's search: its time limit, seed and counted budgets (as SolveOptions')."""
 
     time_limit: float
     seed: int = 0
     patience: int | None = None
     solution_limit: int | None = None
+    work: int | None = None
 
 
 def _now() -> str:
@@ -127,6 +130,9 @@ class JobStore:
         with closing(self._connect()) as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
+            # A file written before jobs had a work budget gains the column; its jobs read it as null.
+            if "work" not in {row[1] for row in db.execute("PRAGMA table_info(jobs)")}:
+                db.execute("ALTER TABLE jobs ADD COLUMN work INTEGER")
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
@@ -155,9 +161,9 @@ class JobStore:
             if waiting >= max_queued:
                 return None
             db.execute("INSERT INTO jobs (id, kind, status, document, time_limit, seed, patience, solution_limit, "
-                       "created_at) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?)",
+                       "work, created_at) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)",
                        (job_id, kind, json.dumps(document), limits.time_limit, limits.seed, limits.patience,
-                        limits.solution_limit, _now()))
+                        limits.solution_limit, limits.work, _now()))
         job = self.get(job_id)
         assert job is not None
         return job
@@ -172,14 +178,14 @@ class JobStore:
         """Return the oldest queued job, now `running` under a new claim token; None when the queue is empty."""
         token = uuid.uuid4().hex
         with self._write() as db:
-            row = db.execute("SELECT id, kind, document, time_limit, seed, patience, solution_limit FROM jobs "
+            row = db.execute("SELECT id, kind, document, time_limit, seed, patience, solution_limit, work FROM jobs "
                              "WHERE status = 'queued' "
                              "ORDER BY created_at, rowid LIMIT 1").fetchone()
             if row is None:
                 return None
             db.execute("UPDATE jobs SET status = 'running', claim = ?, started_at = ?, attempts = attempts + 1 "
                        "WHERE id = ?", (token, _now(), row[0]))
-        return Claimed(id=row[0], kind=row[1], document=json.loads(row[2]), limits=SearchLimits(*row[3:7]),
+        return Claimed(id=row[0], kind=row[1], document=json.loads(row[2]), limits=SearchLimits(*row[3:8]),
                        token=token)
 
     def report_progress(self, claimed: Claimed, progress: Mapping[str, Any]) -> None:
@@ -243,10 +249,10 @@ class JobStore:
 
 
 def _job(row: tuple[Any, ...]) -> Job:
-    (job_id, kind, status, time_limit, seed, patience, solution_limit, created_at, started_at, finished_at, attempts,
-     cancel_requested, progress, plan, error) = row
+    (job_id, kind, status, time_limit, seed, patience, solution_limit, work, created_at, started_at, finished_at,
+     attempts, cancel_requested, progress, plan, error) = row
     return Job(id=job_id, kind=kind, status=status, time_limit=time_limit, seed=seed, patience=patience,
-               solution_limit=solution_limit, created_at=created_at,
+               solution_limit=solution_limit, work=work, created_at=created_at,
                started_at=started_at, finished_at=finished_at, attempts=attempts,
                cancel_requested=bool(cancel_requested), progress=None if progress is None else json.loads(progress),
                plan=None if plan is None else json.loads(plan), error=error)

@@ -54,7 +54,8 @@ def solve_document(
     data: Any, limits: SearchLimits, progress: ProgressReport, should_stop: Callable[[], bool],
 ) -> tuple[dict[str, Any], str]:
     """Return the plan document for a problem document and what stopped its search ("cancelled", ...)."""
-    options = SolveOptions(time_limit=limits.time_limit, seed=limits.seed, solution_limit=limits.solution_limit)
+    options = SolveOptions(time_limit=limits.time_limit, seed=limits.seed, solution_limit=limits.solution_limit,
+                           work=limits.work)
     if limits.patience is not None:
         options = replace(options, patience=limits.patience)
     if document_kind(data) == "week":
