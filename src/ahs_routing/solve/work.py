@@ -79,5 +79,7 @@ class WorkDone:
     lns_iterations: int = 0
     lns_work: int = 0
     lns_seconds: float = 0.0
+    #: True when the compiled core made the group moves (`lns_work` is then its count, not route evaluations).
+    lns_compiled: bool = False
     pyvrp_iterations: int = 0
     pyvrp_seconds: float = 0.0
