@@ -174,6 +174,7 @@ class Search {
         srec_.assign(3, 0.0);
         uruin_.assign(6, 0);
         urec_.assign(3, 0);
+        for (int s = 0; s < ns_; ++s) evaluate(routes_[s], s);  // every route timed, empty ones too
     }
 
     // Loads one staff member's route: visits with starts (held ones keep theirs) and breaks as (start, end).
@@ -195,8 +196,32 @@ class Search {
         }
         for (size_t k = 1; k < r.slot.size(); ++k) r.slot[k] = std::max(r.slot[k], r.slot[k - 1]);
         evaluate(r, s);
+        if (!r.feasible) every_break_placement(s);
         if (!r.feasible) improve_breaks(s);
         return r.feasible;
+    }
+
+    // Tries every placement of a route's breaks (non-decreasing slots, as schedule.timing.best_timing does) and
+    // keeps the cheapest feasible one; for at most three breaks (more: the route stays as it is).
+    void every_break_placement(int s) {
+        Route& r = routes_[s];
+        int nb = (int)breaks_[s].size();
+        if (nb == 0 || nb > 3 || r.visits.empty()) return;
+        int top = 2 * (int)r.visits.size() + 1;
+        std::vector<int> slot(nb, 0), keep;
+        i64 best_price = NONE;
+        while (true) {
+            r.slot = slot;
+            evaluate(r, s);
+            if (r.feasible && (best_price == NONE || r.price < best_price)) best_price = r.price, keep = slot;
+            int k = nb - 1;  // next non-decreasing vector
+            while (k >= 0 && slot[k] == top) --k;
+            if (k < 0) break;
+            ++slot[k];
+            for (int j = k + 1; j < nb; ++j) slot[j] = slot[k];
+        }
+        if (best_price != NONE) r.slot = keep;
+        evaluate(r, s);
     }
 
     void start() {
@@ -213,6 +238,7 @@ class Search {
         best_key_ = current_;
         best_ = routes_;
         started_ = true;
+        work_ = 0;  // the search's work: loading the routes is not counted
     }
 
     // Runs iterations until `max_iterations` more are done, the work budget is spent, patience (< 0: none)
