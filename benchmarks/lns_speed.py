@@ -2,8 +2,9 @@
 
 Both start from the same checked plan (OR-Tools alone, no group moves, a fixed work budget) and
 search for the same seconds with the clock alone deciding; each row prints iterations, iterations
-per second, the price each reached, visits left out and the checker's violations (0: accepted), and the ratio of the rates. Run them side by
-side in one process, one after the other, so the machine's load is about the same for both.
+per second, the price each reached, visits left out, the checker's violations (0: accepted), and
+the ratio of the rates. They run in one process, one after the other, so the machine's load is
+about the same for both.
 
     python benchmarks/lns_speed.py INSTANCE.json.gz ... --seconds 20 [--start-work 10000]
 """

@@ -50,7 +50,7 @@ CHUNK = 200
 CORE_PATIENCE_FACTOR = 50
 
 
-class Unsupported(Exception):  # noqa: N818 - a reason, not an error of the caller
+class Unsupported(Exception):
     """The core cannot take this day; the message says why."""
 
 
@@ -88,8 +88,14 @@ def _arguments(problem: Problem, travel: TravelMatrix, candidates: Mapping[str, 
     index = {v.id: k for k, v in enumerate(visits)}
     staff_index = {s.id: k for k, s in enumerate(problem.staff)}
     classes = sorted(Priority, reverse=True)
-    range_off, lo, hi, allowed_off, allowed = [0], [], [], [0], []
-    due, partner, min_gap, max_gap = [], [], [], []
+    range_off, allowed_off = [0], [0]
+    lo: list[int] = []
+    hi: list[int] = []
+    allowed: list[int] = []
+    due: list[int] = []
+    partner: list[int] = []
+    min_gap: list[int] = []
+    max_gap: list[int] = []
     for v in visits:
         for a, b in start_ranges(v):
             lo.append(a)
@@ -110,7 +116,10 @@ def _arguments(problem: Problem, travel: TravelMatrix, candidates: Mapping[str, 
     g_off = [0]
     for g in groups:
         g_off.append(g_off[-1] + len(g.members))
-    break_off, b_earliest, b_latest_end, b_duration = [0], [], [], []
+    break_off = [0]
+    b_earliest: list[int] = []
+    b_latest_end: list[int] = []
+    b_duration: list[int] = []
     for person in problem.staff:
         for brk in sorted(person.breaks, key=lambda b: (b.earliest_start, b.latest_end)):
             b_earliest.append(brk.earliest_start)

@@ -22,8 +22,7 @@ from ahs_routing.domain.links import coupled_visits
 from ahs_routing.domain.model import Problem
 from ahs_routing.domain.plan import IneligiblePatient, Route, Unassigned, UnassignedReason
 from ahs_routing.schedule.timing import RouteSketch
-from ahs_routing.solve import _ortools
-from ahs_routing.solve import fastlns, lns
+from ahs_routing.solve import _ortools, fastlns, lns
 from ahs_routing.solve.lns import LnsOutcome, LnsSettings
 from ahs_routing.solve.options import SolveOptions
 from ahs_routing.solve.penalties import Preferences
