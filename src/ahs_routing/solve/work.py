@@ -34,8 +34,11 @@ REFERENCE_MACHINE = "2-core x86_64 (this workplace's `python` kind), ortools 9.1
 ORTOOLS_RATE = 10.2
 #: Route evaluations of the Python group moves per reference millisecond.
 LNS_RATE = 7.9
-#: Work of the compiled group-move core per reference millisecond.
-CORE_RATE = 1.0
+#: Work of the compiled group-move core (screened positions and timed nodes) per reference millisecond:
+#: the upper quartile of 7 days' rates (20039 to 64476, median 41916), measured 2026-12-06 on this
+#: 2-core x86_64 machine (another helper's process beside it) by `python benchmarks/calibrate_work.py
+#: --seconds 10` at revision a8a24ef (benchmarks/RESULTS.md, "The compiled core of the group moves").
+CORE_RATE = 46_800.0
 #: PyVRP iterations x clients per reference millisecond.
 PYVRP_RATE = 176.0
 
