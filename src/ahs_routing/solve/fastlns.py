@@ -22,7 +22,6 @@ import logging
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from types import ModuleType
 
 from ahs_routing.domain.model import Priority, Problem, start_ranges
 from ahs_routing.domain.plan import Route
@@ -33,11 +32,11 @@ from ahs_routing.travel import TravelMatrix
 
 log = logging.getLogger(__name__)
 
-_core: ModuleType | None
+_Search: type | None
 try:
-    from ahs_routing.solve import _lnscore as _core
+    from ahs_routing.solve._lnscore import Search as _Search
 except ImportError:  # pragma: no cover - the normal install builds it
-    _core = None
+    _Search = None
 
 #: A moment after any day (seconds): the open end of a gap (the core's NEVER).
 _NEVER = 1 << 40
@@ -56,13 +55,13 @@ class Unsupported(Exception):
 
 def available() -> bool:
     """True when the compiled core is built and not turned off (`AHS_ROUTING_LNS_CORE=0`)."""
-    return _core is not None and os.environ.get("AHS_ROUTING_LNS_CORE", "1") != "0"
+    return _Search is not None and os.environ.get("AHS_ROUTING_LNS_CORE", "1") != "0"
 
 
 def unsupported(problem: Problem, travel: TravelMatrix, routes: Mapping[str, Route],
                 candidates: Mapping[str, Sequence[str]]) -> str | None:
     """Return why the core cannot improve these routes, or None when it can."""
-    if _core is None:
+    if _Search is None:
         return "the compiled core (ahs_routing.solve._lnscore) is not built"
     if not available():
         return "the compiled core is turned off (AHS_ROUTING_LNS_CORE=0)"
@@ -194,14 +193,14 @@ def improve(
     Raises `Unsupported` when `unsupported` names a reason or the core cannot time a starting route.
     """
     reason = unsupported(problem, travel, routes, candidates)
-    if reason is not None or _core is None:
+    if reason is not None or _Search is None:
         raise Unsupported(reason or "no core")
     started = time.monotonic()
     pricing = Pricing.of_day(problem, settings.overtime_weight, settings.lateness_weight, held)
     groups = day_groups(problem, candidates.keys())
     visits = [v.id for g in groups for v in g.members]
     index = {v: k for k, v in enumerate(visits)}
-    search = _core.Search(*_arguments(problem, travel, candidates, groups, settings, held, pricing))
+    search = _Search(*_arguments(problem, travel, candidates, groups, settings, held, pricing))
     for staff, route in routes.items():
         if not route.stops:
             continue
