@@ -150,3 +150,13 @@ def test_without_the_core_the_python_search_runs(monkeypatch: pytest.MonkeyPatch
     plan, stats = solve_with_stats(problem, SolveOptions(time_limit=5, seed=1, work=2000))
     assert check_plan(problem, plan) == []
     assert not stats.work_done.lns_compiled
+
+
+def test_without_the_extension_the_library_still_plans(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fastlns, "_Search", None)
+    problem = _team_day()
+    assert not fastlns.available()
+    assert "not built" in (fastlns.unsupported(problem, travel_matrix(problem), {}, _everyone(problem)) or "")
+    plan, stats = solve_with_stats(problem, SolveOptions(time_limit=5, seed=1, work=2000))
+    assert check_plan(problem, plan) == []
+    assert not stats.work_done.lns_compiled and stats.work_done.lns_iterations > 0
