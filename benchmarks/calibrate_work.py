@@ -2,18 +2,20 @@
 
 Runs each day with the clock alone deciding (no counted budget), then prints what every part
 counted per second: OR-Tools solutions per second times the model's visit copies, the group
-moves' iterations and work per second, PyVRP's iterations per second times its clients. The
-upper quartiles (so that a time limit is spent on most days) are the constants of
-`ahs_routing.solve.work` (which documents the machine they came from); run on an idle machine,
-one process at a time.
+moves' iterations and work per second (the compiled core's work where it ran, else the Python
+search's route evaluations; `--python-lns` runs the Python search), PyVRP's iterations per second
+times its clients. The upper quartiles (so that a time limit is spent on most days) are the
+constants of `ahs_routing.solve.work` (which documents the machine they came from); run on an
+idle machine, one process at a time.
 
-    python benchmarks/calibrate_work.py --seconds 10 [--json]
+    python benchmarks/calibrate_work.py --seconds 10 [--json] [--python-lns]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -56,6 +58,7 @@ def measure(name: str, problem: Problem, seconds: float) -> dict[str, object]:
             "lns_work": done.lns_work, "lns_seconds": round(done.lns_seconds, 2),
             "pyvrp_iterations": done.pyvrp_iterations, "pyvrp_seconds": round(done.pyvrp_seconds, 2),
             "solution_work_per_ms": round(done.ortools_solutions * copies / max(done.ortools_seconds, 1e-3) / 1000, 3),
+            "lns_compiled": done.lns_compiled,
             "lns_work_per_ms": round(done.lns_work / max(done.lns_seconds, 1e-3) / 1000, 3),
             "pyvrp_work_per_ms": round(done.pyvrp_iterations * copies / max(done.pyvrp_seconds, 1e-3) / 1000, 3)}
 
@@ -65,18 +68,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--python-lns", action="store_true",
+                        help="group moves in Python (AHS_ROUTING_LNS_CORE=0): LNS_RATE; else the core: CORE_RATE")
     args = parser.parse_args(argv)
+    if args.python_lns:
+        os.environ["AHS_ROUTING_LNS_CORE"] = "0"
     rows = []
     for name, problem in days():
         row = measure(name, problem, args.seconds)
         rows.append(row)
         print(json.dumps(row) if args.json else " ".join(f"{k}={v}" for k, v in row.items()), flush=True)
-    for key, part in (("solution_work_per_ms", "solutions"), ("lns_work_per_ms", "lns_work"),
-                      ("pyvrp_work_per_ms", "pyvrp_iterations")):
-        values = [float(r[key]) for r in rows if r[part]]  # type: ignore[arg-type]
+    for key, part, label in (("solution_work_per_ms", "solutions", "solution_work_per_ms"),
+                             ("lns_work_per_ms", "lns_work", "lns_work_per_ms (Python: LNS_RATE)"),
+                             ("lns_work_per_ms", "core_work", "core_work_per_ms (compiled: CORE_RATE)"),
+                             ("pyvrp_work_per_ms", "pyvrp_iterations", "pyvrp_work_per_ms")):
+        if part in ("lns_work", "core_work"):
+            values = [float(r[key]) for r in rows  # type: ignore[arg-type]
+                      if r["lns_work"] and r["lns_compiled"] == (part == "core_work")]
+        else:
+            values = [float(r[key]) for r in rows if r[part]]  # type: ignore[arg-type]
         if values:
             upper = statistics.quantiles(values, n=4)[2] if len(values) > 1 else values[0]
-            print(f"{key}: upper quartile {upper:.3f}, median {statistics.median(values):.3f} over "
+            print(f"{label}: upper quartile {upper:.3f}, median {statistics.median(values):.3f} over "
                   f"{len(values)} days (min {min(values):.3f}, max {max(values):.3f})")
     return 0
 

@@ -20,6 +20,8 @@ def _module_name(path: Path) -> str:
 
 
 MODULES = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+#: Compiled extension modules (a stub beside no source, e.g. solve/_lnscore.pyi): leaves that import nothing.
+COMPILED = {_module_name(p) for p in PACKAGE.rglob("*.pyi") if not p.with_suffix(".py").exists()}
 
 
 def _subpackage(module: str) -> str:
@@ -58,6 +60,8 @@ def _graph() -> nx.DiGraph:
     graph.add_nodes_from(MODULES)
     for module in MODULES:
         for target, _, _ in _imports(module):
+            if target in COMPILED:
+                continue
             while target not in MODULES and "." in target:
                 target = target.rsplit(".", 1)[0]
             if target != module:

@@ -22,8 +22,8 @@ from ahs_routing.domain.links import coupled_visits
 from ahs_routing.domain.model import Problem
 from ahs_routing.domain.plan import IneligiblePatient, Route, Unassigned, UnassignedReason
 from ahs_routing.schedule.timing import RouteSketch
-from ahs_routing.solve import _ortools
-from ahs_routing.solve.lns import LnsSettings, improve
+from ahs_routing.solve import _ortools, fastlns, lns
+from ahs_routing.solve.lns import LnsOutcome, LnsSettings
 from ahs_routing.solve.options import SolveOptions
 from ahs_routing.solve.penalties import Preferences
 from ahs_routing.solve.repair import realised_routes
@@ -72,20 +72,12 @@ def with_group_moves(
     if _violations(problem, travel, routes, outcome.dropped, set_aside):
         log.info("OR-Tools' plan needs repair; the group moves do not start from it")
         return outcome
-    settings = LnsSettings(
-        iterations=options.lns_iterations if options.lns_iterations is not None else 10**9,
-        seed=options.seed,
-        overtime_weight=options.overtime_weight,
-        lateness_weight=options.lateness_weight,
-        time_limit_seconds=seconds,
-        patience=LNS_PATIENCE if options.patience is not None else None,
-        work=lns_work(work, compiled=False),
-    )
     started = time.monotonic()
-    found = improve(problem, travel, {r.staff: r for r in routes}, candidates, settings,
-                    held=frozenset(coupled_visits(problem)), should_stop=should_stop)
+    found, compiled = _search(problem, travel, {r.staff: r for r in routes}, candidates, options, seconds, work,
+                              should_stop)
     done = outcome.work_done
     done.lns_iterations, done.lns_work, done.lns_seconds = found.iterations, found.work, time.monotonic() - started
+    done.lns_compiled = compiled
     clock_cut = outcome.clock_cut or found.stopped_by == "time_limit"
     if found.new_bests == 0:
         return replace(outcome, iterations=found.iterations, clock_cut=clock_cut, stalled=True)
@@ -101,6 +93,38 @@ def with_group_moves(
         iterations=found.iterations,
         clock_cut=clock_cut,
         stalled=found.stalled,
+    )
+
+
+def _search(
+    problem: Problem, travel: TravelMatrix, routes: Mapping[str, Route], candidates: Mapping[str, Sequence[str]],
+    options: SolveOptions, seconds: float, work: float, should_stop: Callable[[], bool] | None,
+) -> tuple[LnsOutcome, bool]:
+    """Return the group moves' outcome, and whether the compiled core made it (where it takes the day; else
+    the Python search)."""
+    held = frozenset(coupled_visits(problem))
+    reason = fastlns.unsupported(problem, travel, routes, candidates)
+    if reason is None:
+        try:
+            return fastlns.improve(problem, travel, routes, candidates, _settings(options, seconds, work, True),
+                                   held=held, should_stop=should_stop), True
+        except fastlns.Unsupported as refused:
+            reason = str(refused)
+    log.info("group moves in Python: %s", reason)
+    return lns.improve(problem, travel, routes, candidates, _settings(options, seconds, work, False), held=held,
+                       should_stop=should_stop), False
+
+
+def _settings(options: SolveOptions, seconds: float, work: float, compiled: bool) -> LnsSettings:
+    """Return the group moves' settings: iterations, seed, weights, clock cap and work in their own count."""
+    return LnsSettings(
+        iterations=options.lns_iterations if options.lns_iterations is not None else 10**9,
+        seed=options.seed,
+        overtime_weight=options.overtime_weight,
+        lateness_weight=options.lateness_weight,
+        time_limit_seconds=seconds,
+        patience=LNS_PATIENCE if options.patience is not None else None,
+        work=lns_work(work, compiled=compiled),
     )
 
 

@@ -37,8 +37,11 @@ REFERENCE_MACHINE = "2-core x86_64 (this workplace's `python` kind), ortools 9.1
 ORTOOLS_RATE = 13.0
 #: Route evaluations of the Python group moves per reference millisecond.
 LNS_RATE = 11.5
-#: Work of the compiled group-move core per reference millisecond.
-CORE_RATE = 1.0
+#: Work of the compiled group-move core (screened positions and timed nodes) per reference millisecond:
+#: the upper quartile of 7 days' rates (20039 to 64476, median 41916), measured 2026-12-06 on this
+#: 2-core x86_64 machine (another helper's process beside it) by `python benchmarks/calibrate_work.py
+#: --seconds 10` at revision a8a24ef (benchmarks/RESULTS.md, "The compiled core of the group moves").
+CORE_RATE = 46_800.0
 #: PyVRP iterations x clients per reference millisecond.
 PYVRP_RATE = 220.0
 
@@ -82,5 +85,7 @@ class WorkDone:
     lns_iterations: int = 0
     lns_work: int = 0
     lns_seconds: float = 0.0
+    #: True when the compiled core made the group moves (`lns_work` is then its count, not route evaluations).
+    lns_compiled: bool = False
     pyvrp_iterations: int = 0
     pyvrp_seconds: float = 0.0
