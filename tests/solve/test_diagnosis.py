@@ -104,3 +104,28 @@ def test_breaks_can_make_a_visit_unreachable() -> None:
     assert unserved["long"].reason is UnassignedReason.UNREACHABLE_IN_SHIFT
     assert "breaks leave no room" in unserved["long"].detail
     assert "short" in candidates
+
+
+def test_an_after_gap_no_shift_can_hold_sets_both_visits_aside_as_capacity() -> None:
+    """`first` starts at 13:45 at the earliest, `later` 2-4 h after it: 15:45 at the earliest, but a 20-min
+    visit 10 min from the base must start by 15:30 to be back at 16:00. Each alone is servable."""
+    problem = day([nurse("n1"), nurse("n2")], [patient("p1")],
+                  [visit("first", "p1", 60, [("13:45", "15:45")]),
+                   visit("later", "p1", 20, after=After("first", hm("02:00"), hm("04:00")))],
+                  {"p1": 10})
+    candidates, unserved = _diagnose(problem)
+    assert candidates == {}
+    assert {k: v.reason for k, v in unserved.items()} == {"first": UnassignedReason.CAPACITY,
+                                                          "later": UnassignedReason.CAPACITY}
+    assert ("later must start 120-240 min after first starts, so at 15:45 at the earliest, and no staff member "
+            "can start it after 15:30") in unserved["later"].detail
+
+
+def test_an_after_gap_some_shift_can_hold_is_left_to_the_search() -> None:
+    """The same pair with an evening nurse until 18:00: 15:45 is reachable, so nothing is set aside."""
+    problem = day([nurse("n1"), nurse("n2", start="12:00", end="18:00")], [patient("p1")],
+                  [visit("first", "p1", 60, [("13:45", "15:45")]),
+                   visit("later", "p1", 20, after=After("first", hm("02:00"), hm("04:00")))],
+                  {"p1": 10})
+    candidates, unserved = _diagnose(problem)
+    assert set(candidates) == {"first", "later"} and unserved == {}

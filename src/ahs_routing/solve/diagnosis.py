@@ -4,13 +4,16 @@ Before solving, each visit's candidate staff are narrowed step by step: skills
 (`no_qualified_staff`), then avoid / excluded / pinned (`no_compatible_staff`), then
 whether some window can be reached and the staff member get back within the shift
 (`unreachable_in_shift`). A visit tied by `after` or a team to a visit that cannot be
-served is `linked_visit_unserved`. What survives is handed to the solver with its
-candidates; whatever the solver then leaves out could be served alone: `capacity`.
+served is `linked_visit_unserved`. An `after` pair whose starts can never keep their gap (each
+visit servable alone, but no shift reaches the second one in the gap after any start of the
+first) is `capacity` for both, with a sentence saying so, and is not searched for. What survives
+is handed to the solver with its candidates; whatever the solver then leaves out could be served
+alone: `capacity`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ahs_routing.domain.links import spread_along_links
@@ -128,7 +131,62 @@ def diagnose(
         else:
             candidates[visit.id] = verdict
     _propagate_links(problem, candidates, unserved)
+    if _gaps_out_of_reach(problem, travel, candidates, unserved):
+        _propagate_links(problem, candidates, unserved)
     return candidates, unserved
+
+
+def start_hull(problem: Problem, travel: TravelMatrix, visit: Visit, staff: Sequence[str]) -> tuple[int, int] | None:
+    """Return the earliest and latest start any of `staff` could give `visit` alone (breaks ignored), or None.
+
+    A relaxation: every start a plan could give the visit lies inside, so a gap no start pair
+    inside two hulls can keep is one no plan keeps.
+    """
+    low, high = None, None
+    service_seconds = problem.service_seconds(visit)
+    place = problem.place_of_visit(visit)
+    for person in (problem.staff_by_id[s] for s in staff):
+        earliest = person.shift.start + travel.seconds(problem.start_place(person), place)
+        latest = person.latest_end - service_seconds - travel.seconds(place, problem.end_place(person))
+        for window_start, window_end in start_ranges(visit) or [(person.shift.start, person.latest_end)]:
+            first, last = max(window_start, earliest), min(window_end, latest)
+            if first <= last:
+                low = first if low is None else min(low, first)
+                high = last if high is None else max(high, last)
+    return None if low is None or high is None else (low, high)
+
+
+def _gaps_out_of_reach(
+    problem: Problem, travel: TravelMatrix, candidates: dict[str, Candidates], unserved: dict[str, Unassigned],
+) -> bool:
+    """Set aside, as `capacity`, each `after` pair whose gap no starts of the two could keep; True if any was."""
+    found = False
+    for visit in problem.visits:
+        link = visit.after
+        if link is None or visit.id not in candidates or link.visit not in candidates:
+            continue
+        first = problem.visit_by_id[link.visit]
+        first_hull = start_hull(problem, travel, first, candidates[first.id].staff)
+        later_hull = start_hull(problem, travel, visit, candidates[visit.id].staff)
+        if first_hull is None or later_hull is None:
+            continue
+        need = f"{visit.id} must start {link.min_gap // SECONDS_PER_MINUTE}"
+        need += "" if link.max_gap is None else f"-{link.max_gap // SECONDS_PER_MINUTE}"
+        need += f" min after {first.id} starts"
+        if later_hull[1] < first_hull[0] + link.min_gap:
+            why = (f"{need}, so at {format_clock(first_hull[0] + link.min_gap)} at the earliest, and no staff "
+                   f"member can start it after {format_clock(later_hull[1])} and be back within the shift")
+        elif link.max_gap is not None and later_hull[0] > first_hull[1] + link.max_gap:
+            why = (f"{need}, so by {format_clock(first_hull[1] + link.max_gap)}, and no staff member can "
+                   f"be there before {format_clock(later_hull[0])}")
+        else:
+            continue
+        for member in (first.id, visit.id):
+            del candidates[member]
+            unserved[member] = Unassigned(member, UnassignedReason.CAPACITY,
+                                          f"servable alone, but not with its linked visit: {why}")
+        found = True
+    return found
 
 
 def _single_visit(problem: Problem, travel: TravelMatrix, visit: Visit) -> Candidates | Unassigned:
