@@ -17,7 +17,8 @@ import sys
 import time
 from collections.abc import Sequence
 
-from ahs_routing import After, Problem, SolveOptions, Visit, check_plan, solve_with_stats
+from ahs_routing import After, Problem, SolveOptions, Visit, check_plan, solve_with_stats, travel_matrix
+from ahs_routing.solve.diagnosis import diagnose
 from ahs_routing.studies.scenarios import generate_day
 
 HOUR = 3600
@@ -33,7 +34,8 @@ def linked_day(visits: int, seed: int) -> Problem:
 
 
 def measure(visits: int, seconds: float, seed: int, work: int | None = None) -> dict[str, object]:
-    """Return one row: visits, links, served, travel, first plan, time, what stopped it, peak memory, checker.
+    """Return one row: visits, links, servable (not set aside before the search), served, travel, first plan,
+    time, what stopped it, peak memory, checker.
 
     Default options with this time limit (and `work`, the CLI's --work, when given).
     """
@@ -46,6 +48,7 @@ def measure(visits: int, seconds: float, seed: int, work: int | None = None) -> 
         "after_links": sum(1 for v in problem.visits if v.after is not None),
         "seconds_limit": seconds,
         "work": stats.work,
+        "servable": len(problem.visits) - len(diagnose(problem, travel_matrix(problem), {})[1]),
         "served": plan.kpis.visits_served,
         "travel_minutes": plan.kpis.travel_minutes,
         "first_plan_seconds": stats.first_solution_seconds,
