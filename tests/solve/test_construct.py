@@ -82,17 +82,25 @@ def test_a_team_visit_gets_two_staff_at_one_start() -> None:
 
 
 def test_a_pair_that_cannot_keep_its_gap_is_left_out_whole() -> None:
-    """v2's only nurse starts at 15:00, but v1 must start by 12:00 and v2 within 60 min of it."""
+    """v2's only nurse rests 09:00-15:00; v1 starts by 12:00 and v2 30-60 min after it, so no start fits.
+
+    The diagnosis ignores breaks (its start hulls allow the gap), so the pair reaches the
+    construction, which must leave both out rather than route one.
+    """
     problem = day(
-        [nurse("n1", skills=frozenset({"s1"})), nurse("n2", "15:00", "18:00", skills=frozenset({"s2"}))],
+        [nurse("n1", skills=frozenset({"s1"})),
+         nurse("n2", "08:00", "18:00", skills=frozenset({"s2"}), breaks=(Break(hm("09:00"), hm("15:00"), 6 * 3600),))],
         [patient("a"), patient("b")],
         [visit("v1", "a", 30, [("08:00", "12:00")], skills=frozenset({"s1"})),
-         visit("v2", "a", 30, skills=frozenset({"s2"}), after=After("v1", 0, 60 * 60)),
+         visit("v2", "a", 30, skills=frozenset({"s2"}), after=After("v1", 30 * 60, 60 * 60)),
          visit("vb", "b", 30, [("08:00", "12:00")], skills=frozenset({"s1"}))],
         {"a": 10, "b": 20})
+    candidates, unserved = diagnose(problem, travel_matrix(problem), {})
+    assert set(candidates) == {"v1", "v2", "vb"} and not unserved
     sketch = _sketch(problem)
     assert sketch.left_out == {"v1", "v2"}
-    assert sketch.visits == {"n1": [("vb", hm("08:20"))]}
+    assert sketch.visits["n1"] == [("vb", hm("08:20"))]
+    assert not sketch.visits.get("n2")
 
 
 def test_the_solver_starts_from_it_on_days_with_linked_visits() -> None:
