@@ -36,6 +36,8 @@ def _holds(week: Week) -> None:
             assert narrowed.shift.start == rostered.shift.start
             assert narrowed.latest_end <= rostered.latest_end
             assert narrowed.breaks == rostered.breaks  # (Staff checks they fit its shift)
+            # A whole-minute roster stays whole: a 14:33:45 end would put seconds on the plan.
+            assert narrowed.shift.end % 60 == 0 and narrowed.latest_end % 60 == 0
             total += narrowed.latest_end - narrowed.shift.start
     assert person.max_week is not None and total <= person.max_week
 
@@ -57,6 +59,14 @@ def test_spare_cap_never_stretches_a_shift_past_its_roster() -> None:
     planned = planned_staff(week)
     assert sum(len(people) for people in planned.values()) == 2
     assert all(p.latest_end == hm("11:40") for people in planned.values() for p in people)
+    _holds(week)
+
+
+def test_proportional_shares_end_on_whole_minutes() -> None:
+    """Cap 1000 over three 08:00-15:30 days: 333 1/3 minutes each, so every shift ends at 13:33, not 13:33:20."""
+    week = _week(("15:30",) * 3, 1000)
+    planned = planned_staff(week)
+    assert [p.latest_end for people in planned.values() for p in people] == [hm("13:33")] * 3
     _holds(week)
 
 

@@ -153,7 +153,8 @@ def realise_route(problem: Problem, travel: TravelMatrix, person: Staff, day: Ro
     """
     place = problem.start_place(person)
     free_from = day.departure
-    breaks = sorted(day.breaks)
+    busy = [(start, start + problem.service_seconds(problem.visit_by_id[v])) for v, start in day.visits]
+    breaks = _breaks_on_minutes(sorted(day.breaks), busy, person)
     stops: list[Stop] = []
     placed_breaks: list[tuple[int, int]] = []
     pending = list(breaks)
@@ -178,6 +179,28 @@ def realise_route(problem: Problem, travel: TravelMatrix, person: Staff, day: Ro
     arrival_back, fixed = _place_travel(free_from, person.latest_end, back, pending, person)
     placed_breaks += fixed
     return assemble_route(problem, travel, person, stops, placed_breaks, departure, arrival_back, back)
+
+
+def _breaks_on_minutes(
+    breaks: list[tuple[int, int]], busy: Sequence[tuple[int, int]], person: Staff
+) -> list[tuple[int, int]]:
+    """Return the search's breaks, each moved back to the whole minute before it where that overlaps nothing.
+
+    OR-Tools may start a break a second after a whole minute (11:00:01 after a visit of no
+    length); on a whole-minute day that would be the only second on the plan's clock. Moving
+    a break back by less than a minute keeps it inside its window when the window is whole,
+    and keeps whole-minute drives before it fitting (they fitted before the odd second).
+    """
+    moved: list[tuple[int, int]] = []
+    for begin, end in breaks:
+        earlier = begin - begin % 60
+        earliest, _ = _break_limits(person, (begin, end))
+        length = end - begin
+        taken = (earlier, earlier + length)
+        clear = all(b <= taken[0] or a >= taken[1] for a, b in [*busy, *moved])
+        moved.append(taken if begin % 60 and earlier >= max(earliest, person.shift.start) and clear
+                     else (begin, end))
+    return moved
 
 
 def _place_travel(

@@ -9,6 +9,9 @@ allocated instead: dates are taken in order of the work waiting there that the p
 by date), each at the least length that still holds its breaks, while the cap allows; what is left
 of the cap lengthens the taken dates in proportion to what they lost. The dates left out are not
 planned for that person; visits short of staff because of it are reported as `capacity`.
+
+Narrowed shift ends are whole minutes on the clock (an end is rounded down, a break's least length
+up): a shift ending at 14:33:45 would put seconds on a whole-minute week's plan (issue 23).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from ahs_routing.domain.model import Shift, Staff, Visit
 from ahs_routing.domain.plan import UnassignedReason
 from ahs_routing.domain.week import Week, WeekStaff, WeekVisit
 from ahs_routing.errors import InputError
+from ahs_routing.times import SECONDS_PER_MINUTE
 
 
 def may_serve(person: Staff, visit: Visit, attributes: frozenset[str], excluded: frozenset[str]) -> bool:
@@ -59,8 +63,15 @@ def _cut_or_none(person: Staff, length: int) -> Staff | None:
         return None
 
 
+def _on_minute(person: Staff, length: int, up: bool = False) -> int:
+    """Return `length` moved so that the shift ends on a whole minute (never past the rostered end)."""
+    end = person.shift.start + length
+    end = -(-end // SECONDS_PER_MINUTE) * SECONDS_PER_MINUTE if up else end - end % SECONDS_PER_MINUTE
+    return max(0, min(end - person.shift.start, _span(person)))
+
+
 def _least_length(person: Staff) -> int:
-    """The shortest shift length (seconds from its start) that still holds the person's breaks."""
+    """The shortest shift length (seconds from its start, ending on a whole minute) that still holds the breaks."""
     low, high = 0, _span(person)  # the full shift holds them (the roster was checked)
     while low < high:
         middle = (low + high) // 2
@@ -68,7 +79,7 @@ def _least_length(person: Staff) -> int:
             low = middle + 1
         else:
             high = middle
-    return high
+    return _on_minute(person, high, up=True)
 
 
 def _within_cap(week_person: WeekStaff, demand: Mapping[dt.date, float]) -> dict[dt.date, Staff]:
@@ -78,7 +89,7 @@ def _within_cap(week_person: WeekStaff, demand: Mapping[dt.date, float]) -> dict
     total = sum(_span(s) for s in days.values())
     if cap is None or total <= cap:
         return days
-    proportional = {d: _cut_or_none(s, cap * _span(s) // total) for d, s in days.items()}
+    proportional = {d: _cut_or_none(s, _on_minute(s, cap * _span(s) // total)) for d, s in days.items()}
     if all(s is not None for s in proportional.values()):
         return {d: s for d, s in proportional.items() if s is not None}
     least = {d: _least_length(s) for d, s in days.items()}
@@ -93,7 +104,7 @@ def _within_cap(week_person: WeekStaff, demand: Mapping[dt.date, float]) -> dict
     found = {}
     for date in sorted(taken):
         grow = min(spare[date], room * spare[date] // extra) if extra else 0  # never past the rostered shift
-        narrowed = _cut_or_none(days[date], least[date] + grow)
+        narrowed = _cut_or_none(days[date], max(least[date], _on_minute(days[date], least[date] + grow)))
         if narrowed is not None:
             found[date] = narrowed
     return found
