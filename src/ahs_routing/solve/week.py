@@ -14,11 +14,17 @@ The search decides the dates and the routes together, with the day solver (`solv
    holds the route: travel does not change).
 4. Improvement, `improvement_rounds` times: an occurrence a day could not serve is moved to another
    allowed date with room, that date re-routed and the move kept only if it serves more; each date
-   is re-routed with the staff who visit its patients on the other dates as hints (`SolveHints.preferred_staff`)
-   and the new day kept when it serves as much and the week costs less; routes are handed again.
+   is re-routed from its own plan towards the week's primary staff per patient (`primary_staff`, as
+   `SolveHints.preferred_staff`) and its recurring visits' usual starts (`SolveHints.target_starts`),
+   the new day kept when it serves as much and the week costs less; then, without a day solve, each
+   date is offered the other dates' routes at the times they had there (`copied_day`: the same
+   rounds every day, so that handing routes out gives each patient the same few faces), kept on the
+   same terms, with routes handed again, until nothing changes.
 
 The week's cost is travel + overtime and visits by others than a patient's `preferred_staff` (at the
-day solver's prices) + `continuity_minutes` per distinct staff-patient pair. `max_week_minutes` is
+day solver's prices) + `continuity_minutes` per distinct staff-patient pair (a little more for a
+pair with more visits: `_pair_price`) + `start_spread_weight` per second a recurring visit starts
+more than ANCHOR_TOLERANCE from its usual start. `max_week_minutes` is
 hard: when a person's rostered days could add up to more, the shifts are narrowed for the search so
 that they add up to at most the cap while still holding their breaks (`week_roster`; the plan then
 holds under the real roster too). Everything runs in a fixed
@@ -35,16 +41,17 @@ import itertools
 import logging
 import math
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from scipy.optimize import linear_sum_assignment
 
+from ahs_routing.check.checker import check_plan
 from ahs_routing.check.eligibility import ineligible_patients
 from ahs_routing.check.week import check_week_plan
 from ahs_routing.domain.kpis import assemble_plan
-from ahs_routing.domain.model import Staff, Visit
+from ahs_routing.domain.model import Problem, Staff, TimeWindow, Visit
 from ahs_routing.domain.plan import Plan, Route, Unassigned, UnassignedReason
 from ahs_routing.domain.week import (
     OCCURRENCE_SEPARATOR,
@@ -56,6 +63,9 @@ from ahs_routing.domain.week import (
     well_spaced,
 )
 from ahs_routing.domain.week_plan import WeekDay, WeekPlan, WeekUnassigned, missing_counts, week_kpis, week_minutes
+from ahs_routing.schedule.insertion import Budget
+from ahs_routing.schedule.timing import retime_route
+from ahs_routing.solve.fitting import ways_to_fit
 from ahs_routing.solve.options import SolveHints
 from ahs_routing.solve.pipeline import provenance, solve, travel_label
 from ahs_routing.solve.week_options import WeekOptions
@@ -75,6 +85,20 @@ BALANCE_WEIGHT = 0.25
 NEARBY_SECONDS = 30 * 60
 CROWDING_WEIGHT = 4.0
 CROWDED_SHARE = 0.6
+#: A recurring visit starting within this of its usual (median) start over the week costs nothing,
+#: in the week's cost and in the day solves' announced starts alike.
+ANCHOR_TOLERANCE = 15 * 60
+#: Stands in for "may not" in an assignment's cost matrix (linear_sum_assignment needs finite costs).
+UNFIT = 1e12
+#: How much more than its first visit a staff-patient pair can cost in all (`_pair_price`).
+CONCENTRATION = 0.5
+#: Passes of offering each date the other dates' routes (no solves: route re-timing and insertion only).
+COPY_PASSES = 6
+#: Route evaluations for inserting a date's own visits into another date's routes.
+COPY_EVALUATIONS = 20_000
+COPY_DETAIL = "not in the routes copied from another date"
+#: Passes of handing out routes over the week (no solves; each pass sees the previous one's hand-out).
+RELABEL_PASSES = 4
 
 
 @dataclass
@@ -180,20 +204,32 @@ class _WeekSolver:
         return [item.id for item in self.week.visits if date in state.dates.get(item.id, ())]
 
     def route_day(self, state: _State, date: dt.date, hints: Mapping[str, frozenset[str]],
-                  extra: Sequence[str] = ()) -> Plan:
+                  extra: Sequence[str] = (), *, minutes: float | None = None, starts: Mapping[str, int] | None = None,
+                  warm: Mapping[str, Sequence[str]] | None = None) -> Plan:
+        """Solve a date's day problem with staff hints (each costing `minutes`, default `continuity_minutes`),
+        announced starts (`starts`, occurrence id -> clock seconds) and a plan to start the search from."""
         ids = [*self.day_visits(state, date), *extra]
-        blocked = self.blocked(date, ids)
-        problem = self.week.day_problem(date, [v for v in ids if v not in blocked], self.staff[date])
+        problem, blocked = self.search_problem(date, ids)
         wishes = {v: s for v, s in hints.items() if v in problem.visit_by_id}
-        key = (date, tuple(sorted(ids)), tuple(sorted(wishes.items(), key=lambda kv: kv[0])))
+        targets = {v: t for v, t in (starts or {}).items() if v in problem.visit_by_id}
+        price = self.options.continuity_minutes if minutes is None else minutes
+        initial = {staff: tuple(visits) for staff, visits in (warm or {}).items() if visits}
+        key = (date, tuple(sorted(ids)), tuple(sorted(wishes.items(), key=lambda kv: kv[0])), price,
+               tuple(sorted(targets.items())), tuple(sorted(initial.items())))
         if key not in self.solved:  # the same day asked again (a move undone, hints unchanged): same answer
-            day_hints = SolveHints(preferred_staff=wishes, preferred_staff_minutes=self.options.continuity_minutes)
-            plan = solve(problem, self.options.day, travel=self.matrix, hints=day_hints if wishes else None,
-                         should_stop=self.should_stop)
+            day_hints = SolveHints(preferred_staff=wishes, preferred_staff_minutes=price, target_starts=targets,
+                                   target_tolerance_seconds=ANCHOR_TOLERANCE, initial_routes=initial)
+            plan = solve(problem, self.options.day, travel=self.matrix,
+                         hints=day_hints if wishes or targets or initial else None, should_stop=self.should_stop)
             # The matrix is the week's own, built from the week's travel: name that, as the week's meta does.
             plan = dataclasses.replace(plan, meta={**plan.meta, "travel_provider": self.travel_provider})
             self.solved[key] = _with_unassigned(plan, [blocked[v] for v in ids if v in blocked])
         return self.solved[key]
+
+    def search_problem(self, date: dt.date, ids: Sequence[str]) -> tuple[Problem, dict[str, Unassigned]]:
+        """The day problem the search solves for a date's visits (staff as narrowed), and the visits blocked."""
+        blocked = self.blocked(date, ids)
+        return self.week.day_problem(date, [v for v in ids if v not in blocked], self.staff[date]), blocked
 
     def blocked(self, date: dt.date, ids: Sequence[str]) -> dict[str, Unassigned]:
         """Visits of a date that cannot be solved: pinned to someone not planned that date (off, or no room
@@ -233,8 +269,9 @@ class _WeekSolver:
     def cost(self, state: _State) -> float:
         """The week's soft objective in seconds: travel, overtime, visits by someone other than the
         patient's preferred staff and weekly work beyond the team's mean at the day solver's prices
-        (`balance_weight`, 0 = off), and `continuity_minutes` per distinct staff-patient pair."""
-        pairs = {(route.staff, stop.patient) for plan in state.plans.values() for route, stop in plan.stops()}
+        (`balance_weight`, 0 = off), `continuity_minutes` per distinct staff-patient pair (`_pair_price`), and
+        `start_spread_weight` per second a recurring visit starts away from its usual time (`spread_seconds`)."""
+        pairs = Counter((route.staff, stop.patient) for plan in state.plans.values() for route, stop in plan.stops())
         travel = sum(plan.kpis.travel_seconds for plan in state.plans.values())
         overtime = sum(max(0, route.end - person.shift.end) for date, plan in state.plans.items()
                        for route in plan.routes for person in self.staff[date] if person.id == route.staff)
@@ -245,7 +282,8 @@ class _WeekSolver:
         beyond = sum(max(0.0, seconds - mean) for seconds in worked.values())
         return (travel + overtime * self.options.day.overtime_weight + strangers
                 + beyond * self.options.day.balance_weight
-                + self.options.continuity_minutes * SECONDS_PER_MINUTE * len(pairs))
+                + self.options.continuity_minutes * SECONDS_PER_MINUTE * sum(map(_pair_price, pairs.values()))
+                + self.options.start_spread_weight * self.spread_seconds(state))
 
     def mean_work(self, worked: Mapping[str, int]) -> float:
         """The team's mean working seconds in the week, over everyone rostered at all."""
@@ -319,17 +357,213 @@ class _WeekSolver:
         return sorted(found, key=lambda d: (_busy_share(state.plans[d], self.staff[d]), d))
 
     def harmonise(self, state: _State) -> None:
-        """Re-route each date with the rest of the week's staff per patient as hints; keep a new plan that
-        serves as much and costs the week less."""
-        if self.options.continuity_minutes <= 0:
+        """Re-route each date towards the week's primary staff per patient and its recurring visits' usual
+        starts, from the current plan; keep a new plan that serves as much and costs the week less.
+
+        The primary staff (`primary_staff`) and the anchor starts (`anchor_starts`) are chosen once per
+        round from the whole week, so every date is pulled towards the same faces and times.
+        """
+        if self.options.continuity_minutes <= 0 and self.options.start_spread_weight <= 0:
             return
+        primary = self.primary_staff(state) if self.options.continuity_minutes > 0 else {}
+        anchors = self.anchor_starts(state) if self.options.start_spread_weight > 0 else {}
         for date in self.week.dates:
             if self.out_of_time():
                 return
             current = state.plans[date]
-            plan = self.route_day(state, date, self.continuity_hints(state, date, skip=date))
-            if _served(current) <= _served(plan):
-                self.best_of(state, date, [current, plan])
+            hints = self.primary_hints(state, date, primary)
+            starts = {occurrence_id(v, date): anchors[v] for v in self.day_visits(state, date) if v in anchors}
+            # From the date's own plan: a search started afresh with these hints, and without the
+            # group moves they turn off, served less and drove up to a quarter more on the home-care week.
+            warm = {r.staff: [stop.visit for stop in r.stops] for r in current.routes}
+            plan = self.route_day(state, date, hints, minutes=self.options.primary_staff_minutes, starts=starts,
+                                  warm=warm)
+            kept = _served(current) <= _served(plan) and self.best_of(state, date, [current, plan]) is plan
+            log.debug("harmonise %s: %d hints, %d starts, served %d -> %d, travel %d -> %d, kept %s", date,
+                      len(hints), len(starts), len(_served(current)), len(_served(plan)),
+                      current.kpis.travel_seconds // 60, plan.kpis.travel_seconds // 60, kept)
+
+    def copy_days(self, state: _State) -> None:
+        """Offer each date the other dates' routes (`copied_day`); keep one that serves as much and costs less.
+
+        No day solve: the same rounds on every date are what let `relabel` give each patient the
+        same few faces, at the times they had. Passes over the week until no date changes.
+        """
+        if self.options.continuity_minutes <= 0 and self.options.start_spread_weight <= 0:
+            return
+        for _ in range(COPY_PASSES):
+            changed = False
+            for date in self.week.dates:
+                if self.cancelled():
+                    return
+                current = state.plans[date]
+                copies = [plan for source in self.week.dates if source != date
+                          and (plan := self.copied_day(state, source, date)) is not None
+                          and _served(current) <= _served(plan)]
+                if copies and self.best_of(state, date, [current, *copies]) is not current:
+                    changed = True
+                    log.debug("copy_days %s: %d copies, kept one", date, len(copies))
+            before = dict(state.plans)
+            self.relabel(state)
+            if not changed and state.plans == before:
+                return
+
+    def copied_day(self, state: _State, source: dt.date, date: dt.date) -> Plan | None:
+        """The plan of `date` made of `source`'s routes, or None when they do not make a valid one.
+
+        Each route keeps the visits `date` has, in order and at the times they had on `source` (held:
+        links and breaks stay as they were), and goes to someone planned on `date` who could drive it
+        (`handing_cost`); `date`'s other visits are inserted where they add least travel; the day
+        checker must pass the result.
+        """
+        problem, blocked = self.search_problem(date, self.day_visits(state, date))
+        template = self.template(state, source, date, problem)
+        current = state.plans[date]
+        routes: dict[str, Route] = {}
+        for staff_id, (occurrences, starts) in template.items():
+            person = problem.staff_by_id[staff_id]
+            held = {v: dataclasses.replace(problem.visit_by_id[v], windows=(TimeWindow(t, t),), late=0)
+                    for v, t in zip(occurrences, starts, strict=True)}
+            route = retime_route(problem, self.matrix, person, occurrences, held) if occurrences else None
+            if occurrences and route is None:
+                return None
+            if route is not None:
+                routes[staff_id] = route
+        placed = {stop.visit for route in routes.values() for stop in route.stops}
+        reasons = {u.visit: u for u in current.unassigned}
+        unserved = {v.id: reasons.get(v.id, Unassigned(v.id, UnassignedReason.CAPACITY, COPY_DETAIL))
+                    for v in problem.visits if v.id not in placed}
+        plan = assemble_plan(problem, list(routes.values()), unserved, current.ineligible_patients,
+                             has_km=self.matrix.has_km)
+        budget = Budget(COPY_EVALUATIONS)
+        for visit_id in [v for v in unserved if v in _served(current)]:
+            fits = ways_to_fit(problem, self.matrix, plan, visit_id, relax=False, budget=budget)
+            if not fits or fits[0].route is None:
+                return None  # the copy would serve less than the date's plan
+            routes[fits[0].staff] = fits[0].route
+            del unserved[visit_id]
+            plan = assemble_plan(problem, list(routes.values()), unserved, current.ineligible_patients,
+                                 has_km=self.matrix.has_km)
+        if check_plan(problem, plan, self.matrix):
+            return None
+        plan = dataclasses.replace(plan, meta={**current.meta, "routes_from": source.isoformat()})
+        return _with_unassigned(plan, [blocked[v] for v in blocked])
+
+    def template(self, state: _State, source: dt.date, date: dt.date,
+                 problem: Problem) -> dict[str, tuple[list[str], list[int]]]:
+        """Staff id -> (occurrence ids, their starts on `source`): `source`'s routes for `date`'s problem.
+
+        Each route keeps the visits of `problem` in its order and goes, by an optimal assignment,
+        to someone planned that date who could drive it (as in `relabel`) and knows its patients best.
+        """
+        plan = state.plans[source]
+        routes = [r for r in plan.routes if r.stops]
+        people = self.staff[date]
+        if not routes or not people:
+            return {}
+        owners = {person.id: person for person in self.staff[source]}
+        known: dict[str, set[str]] = defaultdict(set)
+        for other, other_plan in state.plans.items():
+            if other != date:
+                for route, stop in other_plan.stops():
+                    known[route.staff].add(stop.patient)
+        costs = [[self.handing_cost(route, owners[route.staff], person, known[person.id]) for person in people]
+                 for route in routes]
+        finite = [[min(c, UNFIT) for c in row] for row in costs]
+        rows, cols = linear_sum_assignment(finite)
+        found: dict[str, tuple[list[str], list[int]]] = {}
+        for r, c in zip(rows, cols, strict=True):
+            if costs[r][c] == math.inf:
+                continue  # nobody that date could drive it: its visits are inserted one by one
+            kept = [(occurrence_id(parts[0], date), stop.start) for stop in routes[r].stops
+                    if (parts := split_occurrence(stop.visit)) is not None
+                    and occurrence_id(parts[0], date) in problem.visit_by_id]
+            found[people[c].id] = ([v for v, _ in kept], [t for _, t in kept])
+        return found
+
+    def primary_staff(self, state: _State) -> dict[str, tuple[str, ...]]:
+        """Patient -> the few staff who should visit them all week, chosen on the current plans.
+
+        Greedy cover of the patient's planned occurrences: the person who visits the patient most this
+        week first, then whoever visits most among those able to take an occurrence not yet covered
+        (rostered that date, allowed to, a shift around its windows), until every occurrence is covered.
+        The regulars are kept and the occasional faces dropped; days off get a steady substitute.
+        """
+        visits: dict[tuple[str, str], int] = defaultdict(int)
+        for plan in state.plans.values():
+            for route, stop in plan.stops():
+                visits[route.staff, stop.patient] += 1
+        occurrences: dict[str, list[tuple[Visit, dt.date]]] = defaultdict(list)
+        for item in self.week.visits:
+            if item.visit.patient not in self.excluded:
+                occurrences[item.visit.patient].extend((item.visit, d) for d in state.dates.get(item.id, ()))
+        order = {person.id: i for i, person in enumerate(self.week.staff)}
+        chosen: dict[str, tuple[str, ...]] = {}
+        for patient, wanted in occurrences.items():
+            uncovered = set(range(len(wanted)))
+            core: list[str] = []
+            while uncovered:
+                covers = {person: {i for i in uncovered if self.able(person, *wanted[i])} for person in order}
+                picks = [p for p in order if covers[p] and p not in core]
+                if not picks:
+                    break
+                best = min(picks, key=lambda p: (-visits[p, patient], -len(covers[p]), order[p]))
+                core.append(best)
+                uncovered -= covers[best]
+            chosen[patient] = tuple(core)
+        return chosen
+
+    def able(self, person_id: str, visit: Visit, date: dt.date) -> bool:
+        """True when the person is planned that date, may do the visit, and their shift reaches its windows."""
+        person = next((s for s in self.staff[date] if s.id == person_id), None)
+        if person is None:
+            return False
+        patient = self.week.template.patient_of(visit)
+        _, earliest, latest = self.stay(visit)
+        return (may_serve(person, visit, patient.attributes, patient.excluded_staff)
+                and person.shift.start <= latest and earliest <= person.latest_end)
+
+    def primary_hints(self, state: _State, date: dt.date,
+                      primary: Mapping[str, tuple[str, ...]]) -> dict[str, frozenset[str]]:
+        """Occurrence id -> the patient's primary staff able to do it that date (none: no hint)."""
+        hints: dict[str, frozenset[str]] = {}
+        for visit_id in self.day_visits(state, date):
+            visit = self.week.visit_by_id[visit_id].visit
+            keepers = frozenset(p for p in primary.get(visit.patient, ()) if self.able(p, visit, date))
+            if keepers:
+                hints[occurrence_id(visit_id, date)] = keepers
+        return hints
+
+    def anchor_starts(self, state: _State) -> dict[str, int]:
+        """Recurring week visit served on 2 or more dates -> its usual start (the lower median of its starts)."""
+        starts = {v: sorted(by_date.values()) for v, by_date in self.recurring_starts(state).items()}
+        return {v: times[(len(times) - 1) // 2] for v, times in starts.items() if len(times) >= 2}
+
+    def recurring_starts(self, state: _State) -> dict[str, dict[dt.date, int]]:
+        """Recurring week visit -> date -> start of its occurrence (the earliest stop's, for a team)."""
+        found: dict[str, dict[dt.date, int]] = defaultdict(dict)
+        for date in self.week.dates:
+            plan = state.plans.get(date)
+            for _, stop in (plan.stops() if plan is not None else ()):
+                parts = split_occurrence(stop.visit)
+                if parts is None or self.week.visit_by_id[parts[0]].recurrence is None:
+                    continue
+                known = found[parts[0]].get(date)
+                found[parts[0]][date] = stop.start if known is None else min(known, stop.start)
+        return found
+
+    def spread_seconds(self, state: _State) -> float:
+        """Seconds by which recurring visits start more than ANCHOR_TOLERANCE from their usual (median) start.
+
+        Summed over every served occurrence, rather than latest minus earliest start: moving one date
+        towards the others then always pays, where the span would not move until the last date did.
+        """
+        total = 0
+        for by_date in self.recurring_starts(state).values():
+            times = sorted(by_date.values())
+            usual = times[(len(times) - 1) // 2]
+            total += sum(max(0, abs(t - usual) - ANCHOR_TOLERANCE) for t in times)
+        return total
 
     def relabel(self, state: _State) -> None:
         """Hand each date's routes to the colleagues who know their patients best, at no cost in travel.
@@ -341,8 +575,13 @@ class _WeekSolver:
         """
         if self.options.continuity_minutes <= 0:
             return
-        for date in self.week.dates:
-            self.relabel_day(state, date)
+        # Each date's best hand-out depends on the others': pass over the week until nothing changes.
+        for _ in range(RELABEL_PASSES):
+            before = dict(state.plans)
+            for date in self.week.dates:
+                self.relabel_day(state, date)
+            if state.plans == before:
+                return
 
     def relabel_day(self, state: _State, date: dt.date) -> None:
         """`relabel` for one date."""
@@ -437,6 +676,16 @@ class _WeekSolver:
         return reason, "not served on every date it was planned for, nor on another allowed date with room"
 
 
+def _pair_price(visits: int) -> float:
+    """What a staff-patient pair with this many visits in the week costs, in units of `continuity_minutes`.
+
+    1 for the pair, plus up to CONCENTRATION more the more visits it has: concave, so that taking a
+    visit from a patient's occasional visitor to a regular always pays, one date at a time (with a
+    flat price per pair nothing pays until the occasional visitor's last date has moved).
+    """
+    return 1 + CONCENTRATION * (1 - 1 / visits)
+
+
 def _overlaps(stay: tuple[str, int, int], start: int, end: int) -> bool:
     """True when a stay's windows come within NEARBY_SECONDS of [start, end]."""
     return stay[1] - NEARBY_SECONDS <= end and start <= stay[2] + NEARBY_SECONDS
@@ -504,6 +753,7 @@ def solve_week(
     for _ in range(options.improvement_rounds):
         solver.relocate(state)
         solver.harmonise(state)
+        solver.copy_days(state)
         solver.relabel(state)
     stopped_by = "cancelled" if solver.cancelled() else "time_limit" if solver.timed_out else "completed"
     plan = dataclasses.replace(solver.finish(state),
