@@ -26,6 +26,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from scipy.optimize import linear_sum_assignment
+
 from ahs_routing import SolveOptions, check_week_plan, read_week, solve_week
 from ahs_routing.domain.kpis import assemble_plan
 from ahs_routing.domain.model import Staff
@@ -43,6 +45,8 @@ DEFAULT_WEEKS = (EXAMPLES / "trondheim_week.json", EXAMPLES / "homecare_week.jso
 MONDAY = dt.date(2026, 11, 23)
 #: Travel minutes per km between generated homes (30 km/h, straight lines: a metric, so planted times hold).
 MINUTES_PER_KM = 2.0
+#: The cost of a hand-out that may not be (linear_sum_assignment needs finite costs).
+UNFIT = 1e9
 
 
 def planted_week(seed: int, rounds: int = 4, per_round: int = 6, dates: int = 5) -> Week:
@@ -154,14 +158,17 @@ def random_handouts(week: Week, plan: WeekPlan, draws: int, seed: int) -> list[W
             break
         days = []
         for day in plan.days:
-            people = {s.id: s for s in week.staff_on(day.date)}
-            free, handed = set(people), []
-            for route in day.plan.routes:
-                able = sorted(p for p in free if _could_drive(week, people[p], people[route.staff], route))
-                pick = rng.choice(able) if able else route.staff
-                free.discard(pick)
-                handed.append(dataclasses.replace(route, staff=pick))
-            days.append(WeekDay(day.date, dataclasses.replace(day.plan, routes=tuple(handed))))
+            people = week.staff_on(day.date)
+            owner = {s.id: s for s in people}
+            # Random costs, and a prohibitive one for whoever may not drive a route: a random hand-out
+            # in which every route still finds a driver (picking one route at a time can strand the last).
+            costs = [[rng.random() if _could_drive(week, person, owner[route.staff], route) else UNFIT
+                      for person in people] for route in day.plan.routes]
+            rows, cols = linear_sum_assignment(costs) if costs else ([], [])
+            handed = {r: people[c].id for r, c in zip(rows, cols, strict=True) if costs[r][c] < UNFIT}
+            routes = tuple(dataclasses.replace(route, staff=handed.get(i, route.staff))
+                           for i, route in enumerate(day.plan.routes))
+            days.append(WeekDay(day.date, dataclasses.replace(day.plan, routes=routes)))
         drawn = dataclasses.replace(plan, days=tuple(days), kpis=week_kpis(week, days))
         if not check_week_plan(week, drawn):
             found.append(drawn)

@@ -397,10 +397,11 @@ class _WeekSolver:
                 if self.cancelled():
                     return
                 current = state.plans[date]
-                copies = [plan for source in self.week.dates if source != date
-                          and (plan := self.copied_day(state, source, date)) is not None
+                kinds = [None, *dict.fromkeys(self.kind(date, r.staff) for r in current.routes)]
+                copies = [plan for source in self.week.dates if source != date for kind in kinds
+                          if (plan := self.copied_day(state, source, date, kind)) is not None
                           and _served(current) <= _served(plan)]
-                if copies and self.best_of(state, date, [current, *copies]) is not current:
+                if self.keep_first_valid(state, date, copies):
                     changed = True
                     log.debug("copy_days %s: %d copies, kept one", date, len(copies))
             before = dict(state.plans)
@@ -408,18 +409,55 @@ class _WeekSolver:
             if not changed and state.plans == before:
                 return
 
-    def copied_day(self, state: _State, source: dt.date, date: dt.date) -> Plan | None:
+    def keep_first_valid(self, state: _State, date: dt.date, candidates: Sequence[Plan]) -> bool:
+        """Put the best candidate for a date that the day checker passes into `state` when it serves more
+        or costs the week less than the date's plan; True when one was put.
+
+        Candidates are checked best first and only while better than the plan (checking is the costly part).
+        """
+        current = state.plans[date]
+        problem, _ = self.search_problem(date, self.day_visits(state, date))
+
+        def score(plan: Plan) -> tuple[int, float]:
+            state.plans[date] = plan
+            return -len(_served(plan)), self.cost(state)
+
+        mark = score(current)
+        ranked = sorted((score(plan), i) for i, plan in enumerate(candidates))
+        state.plans[date] = current
+        for value, i in ranked:
+            if value >= mark:
+                return False
+            routed = dataclasses.replace(candidates[i], unassigned=tuple(
+                u for u in candidates[i].unassigned if u.visit in problem.visit_by_id))
+            if not check_plan(problem, routed, self.matrix):
+                state.plans[date] = candidates[i]
+                return True
+        return False
+
+    def kind(self, date: dt.date, staff_id: str) -> tuple[object, ...]:
+        """Who can stand in for whom: a person's shift, breaks and places that date (as narrowed)."""
+        person = next(s for s in self.staff[date] if s.id == staff_id)
+        return person.shift, person.latest_end, person.breaks, person.start_location, person.end_location
+
+    def copied_day(self, state: _State, source: dt.date, date: dt.date,
+                   kind: tuple[object, ...] | None = None) -> Plan | None:
         """The plan of `date` made of `source`'s routes, or None when they do not make a valid one.
 
         Each route keeps the visits `date` has, in order and at the times they had on `source` (held:
         links and breaks stay as they were), and goes to someone planned on `date` who could drive it
-        (`handing_cost`); `date`'s other visits are inserted where they add least travel; the day
-        checker must pass the result.
+        (`handing_cost`); `date`'s other visits are inserted where they add least travel (the day
+        checker is the caller's, `keep_first_valid`). With a `kind` (`kind`), only the routes of people of that kind
+        are copied and `date`'s other routes stay: day and evening rounds are copied apart, so a
+        date with fewer people on one shift still takes the other shift's rounds.
         """
         problem, blocked = self.search_problem(date, self.day_visits(state, date))
-        template = self.template(state, source, date, problem)
         current = state.plans[date]
-        routes: dict[str, Route] = {}
+        stay = [] if kind is None else [r for r in current.routes if self.kind(date, r.staff) != kind]
+        template = self.template(state, source, date, problem, kind, stay)
+        if not template:
+            return None
+        routes: dict[str, Route] = {r.staff: r for r in stay}
         for staff_id, (occurrences, starts) in template.items():
             person = problem.staff_by_id[staff_id]
             held = {v: dataclasses.replace(problem.visit_by_id[v], windows=(TimeWindow(t, t),), late=0)
@@ -444,21 +482,24 @@ class _WeekSolver:
             del unserved[visit_id]
             plan = assemble_plan(problem, list(routes.values()), unserved, current.ineligible_patients,
                                  has_km=self.matrix.has_km)
-        if check_plan(problem, plan, self.matrix):
-            return None
+        # The day checker runs in `keep_first_valid`, on the copies worth keeping only.
         plan = dataclasses.replace(plan, meta={**current.meta, "routes_from": source.isoformat()})
         return _with_unassigned(plan, [blocked[v] for v in blocked])
 
-    def template(self, state: _State, source: dt.date, date: dt.date,
-                 problem: Problem) -> dict[str, tuple[list[str], list[int]]]:
+    def template(self, state: _State, source: dt.date, date: dt.date, problem: Problem,
+                 kind: tuple[object, ...] | None = None,
+                 stay: Sequence[Route] = ()) -> dict[str, tuple[list[str], list[int]]]:
         """Staff id -> (occurrence ids, their starts on `source`): `source`'s routes for `date`'s problem.
 
-        Each route keeps the visits of `problem` in its order and goes, by an optimal assignment,
-        to someone planned that date who could drive it (as in `relabel`) and knows its patients best.
+        Each route (of people of `kind` only, when given) keeps the visits of `problem` that no route
+        in `stay` has, in its order, and goes, by an optimal assignment, to someone planned that date
+        and not driving a route in `stay` who could drive it (as in `relabel`) and knows its patients best.
         """
         plan = state.plans[source]
-        routes = [r for r in plan.routes if r.stops]
-        people = self.staff[date]
+        routes = [r for r in plan.routes if r.stops and (kind is None or self.kind(source, r.staff) == kind)]
+        busy = {r.staff for r in stay}
+        taken = {s.visit for r in stay for s in r.stops}
+        people = [p for p in self.staff[date] if p.id not in busy]
         if not routes or not people:
             return {}
         owners = {person.id: person for person in self.staff[source]}
@@ -475,9 +516,10 @@ class _WeekSolver:
         for r, c in zip(rows, cols, strict=True):
             if costs[r][c] == math.inf:
                 continue  # nobody that date could drive it: its visits are inserted one by one
-            kept = [(occurrence_id(parts[0], date), stop.start) for stop in routes[r].stops
+            kept = [(occurrence, stop.start) for stop in routes[r].stops
                     if (parts := split_occurrence(stop.visit)) is not None
-                    and occurrence_id(parts[0], date) in problem.visit_by_id]
+                    and (occurrence := occurrence_id(parts[0], date)) in problem.visit_by_id
+                    and occurrence not in taken]
             found[people[c].id] = ([v for v, _ in kept], [t for _, t in kept])
         return found
 
