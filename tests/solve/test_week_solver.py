@@ -308,3 +308,17 @@ def test_two_nurses_who_could_each_serve_a_patient_on_alternate_dates_leave_one_
     assert plan.kpis.staff_per_patient == 1.0
     c = plan.kpis.continuity
     assert c is not None and c.staff_per_patient_max == 1 and c.start_spread_max_seconds == 0
+
+
+def test_a_weekly_visit_moves_to_the_date_its_patients_nurse_works_when_that_costs_less() -> None:
+    """n1 works Monday only (to 12:10), n2 Tuesday to Thursday. Monday's check at p1 and two hours at p3 fill
+    92% of n1's day, so the dates are chosen with the shower at p1 on Tuesday (n2): p1 would see two nurses.
+    In Monday's route, after the check at the same home, it adds no travel: it moves there and p1 sees n1 alone."""
+    visits = (WeekVisit(visit("check", "p1", 30), date=MON), WeekVisit(visit("long", "p3", 120), date=MON),
+              WeekVisit(visit("shower", "p1", 30), recurrence=Recurrence(1)))
+    staff = (WeekStaff("n1", roster(MON, end="12:10")), WeekStaff("n2", roster(TUE, WED, THU)))
+    week = small_week(staff=staff, visits=visits)
+    plan = solve_week(week, options())
+    assert check_week_plan(week, plan) == []
+    assert served_dates(plan.days)["shower"] == [MON]
+    assert plan.kpis.staff_per_patient == 1.0 and plan.kpis.travel_minutes == 60

@@ -19,7 +19,8 @@ The search decides the dates and the routes together, with the day solver (`solv
    the new day kept when it serves as much and the week costs less; then, without a day solve, each
    date is offered the other dates' routes at the times they had there (`copied_day`: the same
    rounds every day, so that handing routes out gives each patient the same few faces), kept on the
-   same terms, with routes handed again, until nothing changes.
+   same terms, with routes handed again, until nothing changes; single occurrences of flexible
+   visits then move to other allowed dates where that costs the week less (`move_dates`, no day solve).
 
 The week's cost is travel + overtime and visits by others than a patient's `preferred_staff` (at the
 day solver's prices) + `continuity_minutes` per distinct staff-patient pair (a little more for a
@@ -126,6 +127,8 @@ class _WeekSolver:
         self.solved: dict[tuple[object, ...], Plan] = {}
         self.flexible = [item for item in week.visits
                          if not week.happens_every_allowed_date(item) and item.visit.patient not in self.excluded]
+        # Visits another one is linked to by `after`: moved together with it, never alone.
+        self.linked = {item.visit.after.visit for item in week.visits if item.visit.after is not None}
 
     # Dates ---------------------------------------------------------------------------------
 
@@ -408,6 +411,88 @@ class _WeekSolver:
             self.relabel(state)
             if not changed and state.plans == before:
                 return
+
+    def move_dates(self, state: _State) -> None:
+        """Move single visits of flexible recurring visits to other allowed dates where they cost the week less.
+
+        No day solve: the occurrence leaves its route (the others keep their times) and is inserted
+        into the other date's plan where `ways_to_fit` finds room, by whoever makes the week cheapest
+        (a shower on the day the patient's usual nurse works); both days must pass the day checker.
+        """
+        if self.options.continuity_minutes <= 0:
+            return
+        for item in self.flexible:
+            if item.visit.staff_count > 1 or item.visit.after is not None or item.id in self.linked:
+                continue
+            for date in list(state.dates[item.id]):
+                if self.cancelled():
+                    return
+                occurrence = occurrence_id(item.id, date)
+                if occurrence in _served(state.plans[date]):
+                    self.move_date(state, item, date)
+
+    def move_date(self, state: _State, item: WeekVisit, date: dt.date) -> None:
+        """`move_dates` for one occurrence: the best move that lowers the week's cost, if any."""
+        occurrence = occurrence_id(item.id, date)
+        left = self.without_stop(state, date, occurrence)
+        if left is None:
+            return
+        old_dates, old_plans = list(state.dates[item.id]), dict(state.plans)
+        best: tuple[float, dt.date, Plan] | None = None
+        mark = self.cost(state)
+        for target in self.targets(state, item, date):
+            state.dates[item.id] = sorted([*(d for d in old_dates if d != date), target])
+            problem, blocked = self.search_problem(target, self.day_visits(state, target))
+            new = occurrence_id(item.id, target)
+            base = state.plans[target]
+            routes = [r for r in base.routes if r.stops]
+            unserved = {u.visit: u for u in base.unassigned if u.visit in problem.visit_by_id}
+            unserved[new] = Unassigned(new, UnassignedReason.CAPACITY, COPY_DETAIL)
+            start = assemble_plan(problem, routes, unserved, base.ineligible_patients, has_km=self.matrix.has_km)
+            for fit in ways_to_fit(problem, self.matrix, start, new, relax=False, budget=Budget(COPY_EVALUATIONS)):
+                if fit.route is None:
+                    continue
+                placed = {r.staff: r for r in routes} | {fit.staff: fit.route}
+                plan = assemble_plan(problem, list(placed.values()), {k: v for k, v in unserved.items() if k != new},
+                                     base.ineligible_patients, has_km=self.matrix.has_km)
+                state.plans[date], state.plans[target] = left, _with_unassigned(plan, list(blocked.values()))
+                value = self.cost(state)
+                if value < mark - 1e-6 and (best is None or value < best[0] - 1e-6) \
+                        and not check_plan(problem, plan, self.matrix):
+                    best = (value, target, state.plans[target])
+                state.plans = dict(old_plans)
+        if best is None:
+            state.dates[item.id] = old_dates
+            return
+        _, target, plan = best
+        state.dates[item.id] = sorted([*(d for d in old_dates if d != date), target])
+        state.plans[date], state.plans[target] = left, plan
+
+    def without_stop(self, state: _State, date: dt.date, occurrence: str) -> Plan | None:
+        """The date's plan without an occurrence: its route re-timed with the other stops held, or None."""
+        plan = state.plans[date]
+        visit_id = occurrence.rpartition(OCCURRENCE_SEPARATOR)[0]
+        ids = [v for v in self.day_visits(state, date) if v != visit_id]
+        problem, blocked = self.search_problem(date, ids)
+        routes = []
+        for route in plan.routes:
+            if not any(s.visit == occurrence for s in route.stops):
+                routes.append(route)
+                continue
+            rest = [s for s in route.stops if s.visit != occurrence]
+            held = {s.visit: dataclasses.replace(problem.visit_by_id[s.visit], windows=(TimeWindow(s.start, s.start),),
+                                                 late=0) for s in rest}
+            person = problem.staff_by_id[route.staff]
+            again = retime_route(problem, self.matrix, person, [s.visit for s in rest], held) if rest else None
+            if rest and again is None:
+                return None
+            if again is not None:
+                routes.append(again)
+        unserved = {u.visit: u for u in plan.unassigned if u.visit in problem.visit_by_id}
+        new = assemble_plan(problem, routes, unserved, plan.ineligible_patients, has_km=self.matrix.has_km)
+        if check_plan(problem, new, self.matrix):
+            return None
+        return dataclasses.replace(_with_unassigned(new, list(blocked.values())), meta=plan.meta)
 
     def keep_first_valid(self, state: _State, date: dt.date, candidates: Sequence[Plan]) -> bool:
         """Put the best candidate for a date that the day checker passes into `state` when it serves more
@@ -796,6 +881,7 @@ def solve_week(
         solver.relocate(state)
         solver.harmonise(state)
         solver.copy_days(state)
+        solver.move_dates(state)
         solver.relabel(state)
     stopped_by = "cancelled" if solver.cancelled() else "time_limit" if solver.timed_out else "completed"
     plan = dataclasses.replace(solver.finish(state),
