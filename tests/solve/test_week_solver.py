@@ -131,6 +131,10 @@ def test_week_options_share_the_time_and_reject_nonsense() -> None:
         WeekOptions(assignment="random")
     with pytest.raises(InputError):
         WeekOptions(improvement_rounds=-1)
+    for name in ("start_spread_weight", "primary_staff_minutes"):
+        with pytest.raises(InputError):
+            WeekOptions(**{name: -1.0})  # type: ignore[arg-type]
+    assert baseline_options(FAST).start_spread_weight == 0.0
 
 
 def test_the_childrens_example_week_is_planned_in_full() -> None:
