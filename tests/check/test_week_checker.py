@@ -231,3 +231,40 @@ def test_every_day_plan_lists_the_ineligible_patients_with_their_reason() -> Non
     assert [v.rule for v in emptied] == ["ineligible"] and emptied[0].message.startswith(TUE.isoformat())
     wrong = replace_day(plan, TUE, ineligible_patients=(IneligiblePatient("far", IneligibleReason.TRAVEL_LIMIT),))
     assert [v.rule for v in check_week_plan(week, wrong)] == ["ineligible"]
+
+
+# The continuity section of the week KPIs (an addition to the contract) ---------------------------------
+
+#: `VALID_ROUTES` with Wednesday's order changed: `twice` first (08:20, not 10:00), so the meals start later.
+LATE_MEALS = {**VALID_ROUTES, WED: {"n1": ["twice@2026-11-25", "meal@2026-11-25", "meal-later@2026-11-25"]}}
+
+
+def test_the_continuity_section_is_what_the_day_plans_make() -> None:
+    """Meals at 08:30 / 09:30 on three dates and 09:00 / 10:00 on Wednesday (30 min spread each); `twice` at
+    10:00 Monday and 08:20 Wednesday (100 min); p3 sees n1 and n2, the others n1: max 2, mean 4/3."""
+    week = small_week()
+    plan = hand_plan(week, LATE_MEALS)
+    assert check_week_plan(week, plan) == []
+    c = plan.kpis.continuity
+    assert c is not None
+    assert (c.staff_per_patient_mean, c.staff_per_patient_max) == (4 / 3, 2)
+    assert c.recurring_visits_measured == 3  # meal, meal-later, twice; `fixed` has one date
+    assert c.start_spread_max_seconds == 100 * 60 and c.start_spread_max_minutes == 100
+    assert c.start_spread_mean_seconds == round((30 + 30 + 100) * 60 / 3, 1)
+    assert c.start_spread_mean_minutes == round(160 / 3, 4)
+
+
+def test_a_wrong_continuity_figure_is_reported_and_a_plan_without_the_section_is_not() -> None:
+    week = small_week()
+    plan = hand_plan(week, LATE_MEALS)
+    c = plan.kpis.continuity
+    assert c is not None
+    changes = ({"staff_per_patient_max": 1}, {"start_spread_max_seconds": 0}, {"start_spread_mean_seconds": None},
+               {"recurring_visits_measured": 4}, {"staff_per_patient_mean": 1.0})
+    for change in changes:
+        wrong = dataclasses.replace(c, **change)  # type: ignore[arg-type]
+        stated = dataclasses.replace(plan, kpis=dataclasses.replace(plan.kpis, continuity=wrong))
+        found = check_week_plan(week, stated)
+        assert [v.rule for v in found] == ["week_kpis"] and "continuity" in found[0].message
+    without = dataclasses.replace(plan, kpis=dataclasses.replace(plan.kpis, continuity=None))
+    assert check_week_plan(week, without) == []

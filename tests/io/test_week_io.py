@@ -174,3 +174,23 @@ def test_a_week_may_name_its_time_zone() -> None:
     assert week_to_dict(week_from_dict(doc)) == doc
     with pytest.raises(InputError, match="timezone"):
         week_from_dict(document() | {"timezone": "Mars/Olympus"})
+
+
+def test_week_plan_continuity_round_trips_and_a_plan_without_it_is_read() -> None:
+    """The `continuity` section is written in minutes and read back; a document without it (older writers) reads
+    with `continuity` None."""
+    plan = hand_plan(small_week(), VALID_ROUTES)
+    doc = week_plan_to_dict(plan)
+    assert doc["kpis"]["continuity"] == {"staff_per_patient_mean": pytest.approx(4 / 3), "staff_per_patient_max": 2,
+                                         "start_spread_mean_minutes": 0, "start_spread_max_minutes": 0,
+                                         "recurring_visits_measured": 3}
+    assert week_plan_from_dict(doc) == plan
+    late = copy.deepcopy(doc)
+    late["kpis"]["continuity"] |= {"start_spread_mean_minutes": 53.3333, "start_spread_max_minutes": 100.5}
+    read = week_plan_from_dict(late).kpis.continuity
+    assert read is not None and (read.start_spread_mean_seconds, read.start_spread_max_seconds) == (3200.0, 6030)
+    del doc["kpis"]["continuity"]
+    old = week_plan_from_dict(doc)
+    assert old.kpis.continuity is None and old.kpis.staff_per_patient == pytest.approx(4 / 3)
+    assert "continuity" not in week_plan_to_dict(old)["kpis"]
+    assert "continuity" in week_json_schemas()["week_plan"]["$defs"]["WeekKpisDoc"]["properties"]

@@ -131,6 +131,10 @@ def test_week_options_share_the_time_and_reject_nonsense() -> None:
         WeekOptions(assignment="random")
     with pytest.raises(InputError):
         WeekOptions(improvement_rounds=-1)
+    for name in ("start_spread_weight", "primary_staff_minutes"):
+        with pytest.raises(InputError):
+            WeekOptions(**{name: -1.0})  # type: ignore[arg-type]
+    assert baseline_options(FAST).start_spread_weight == 0.0
 
 
 def test_the_childrens_example_week_is_planned_in_full() -> None:
@@ -248,3 +252,77 @@ def test_a_fixed_visit_pinned_to_someone_the_weekly_cap_keeps_off_that_date_is_c
     [entry] = plan.plan_on(MON).unassigned  # type: ignore[union-attr]
     assert (entry.visit, entry.reason) == ("check@2026-11-23", UnassignedReason.CAPACITY)
     assert "max_week_minutes" in entry.detail
+
+
+def _check_after_an_early_visit() -> Week:
+    """n1 alone, Monday to Thursday from 08:00: a daily `check` at p2 (window 08:00-12:00), and on Monday and
+    Wednesday an hour at p1 that must start by 08:15, so that `check` starts at 09:20 those days."""
+    visits = (WeekVisit(visit("check", "p2", 30, [("08:00", "12:00")]), recurrence=Recurrence(4)),
+              WeekVisit(visit("early", "p1", 60, [("08:00", "08:15")]), recurrence=Recurrence(2, (MON, WED))))
+    return small_week(staff=(WeekStaff("n1", roster(*DATES)),), visits=visits)
+
+
+def test_a_recurring_visit_keeps_its_time_across_the_week_when_it_costs_no_travel() -> None:
+    """Alone on Tuesday and Thursday, `check` could start at 08:20; at 09:20, as on Monday and Wednesday, it
+    drives the same 40 minutes and the family sees the nurse at one time all week (spread 0, not 60 min)."""
+    week = _check_after_an_early_visit()
+    plan = solve_week(week, options())
+    assert check_week_plan(week, plan) == []
+    assert plan.kpis.visits_served == plan.kpis.visits == 6
+    assert plan.kpis.travel_minutes == 4 * 40
+    c = plan.kpis.continuity
+    assert c is not None and c.recurring_visits_measured == 2
+    assert (c.start_spread_max_seconds, c.start_spread_mean_seconds) == (0, 0.0)
+    starts = {stop.start for day in plan.days for _, stop in day.plan.stops() if stop.visit.startswith("check")}
+    assert starts == {hm("09:20")}
+
+
+def test_without_a_price_on_spread_the_times_are_left_to_the_day_solves() -> None:
+    """`start_spread_weight=0` and no continuity price: the baseline's 60-minute spread on the same week."""
+    week = _check_after_an_early_visit()
+    plan = solve_week(week, options(start_spread_weight=0.0, continuity_minutes=0.0))
+    assert check_week_plan(week, plan) == []
+    c = plan.kpis.continuity
+    assert c is not None and c.start_spread_max_seconds == 60 * 60
+
+
+def _two_rounds_or_one() -> Week:
+    """n1 and n2 every date; `a` (20 minutes one way) and `b` (20 minutes the other way) daily by 10:00; on
+    Monday and Wednesday an hour at `px`, next to the base, that must start by 08:05.
+
+    On Monday and Wednesday one nurse does `x` and `a`, the other `b` (80 minutes); on Tuesday and Thursday
+    one nurse doing both drives as far (80 minutes) as two doing one each.
+    """
+    visits = (WeekVisit(visit("x", "px", 60, [("08:00", "08:05")]), recurrence=Recurrence(2, (MON, WED))),
+              WeekVisit(visit("a", "pa", 30, [("08:00", "10:00")]), recurrence=Recurrence(4)),
+              WeekVisit(visit("b", "pb", 30, [("08:00", "10:00")]), recurrence=Recurrence(4)))
+    return small_week(staff=(WeekStaff("n1", roster(*DATES)), WeekStaff("n2", roster(*DATES))), visits=visits,
+                      patients=(patient("pa"), patient("pb"), patient("px")),
+                      travel=line_travel({"pa": 20.0, "pb": -20.0, "px": 0.5}))
+
+
+def test_two_nurses_who_could_each_serve_a_patient_on_alternate_dates_leave_one_face_per_patient() -> None:
+    """Solved alone, Tuesday and Thursday put `a` and `b` in one route, so that one patient saw both nurses
+    (4/3 staff per patient); Monday's two rounds on every date drive as far and give each patient one nurse."""
+    week = _two_rounds_or_one()
+    plan = solve_week(week, options())
+    assert check_week_plan(week, plan) == []
+    assert plan.kpis.visits_served == plan.kpis.visits == 10
+    assert plan.kpis.travel_minutes == 4 * 80
+    assert plan.kpis.staff_per_patient == 1.0
+    c = plan.kpis.continuity
+    assert c is not None and c.staff_per_patient_max == 1 and c.start_spread_max_seconds == 0
+
+
+def test_a_weekly_visit_moves_to_the_date_its_patients_nurse_works_when_that_costs_less() -> None:
+    """n1 works Monday only (to 12:10), n2 Tuesday to Thursday. Monday's check at p1 and two hours at p3 fill
+    92% of n1's day, so the dates are chosen with the shower at p1 on Tuesday (n2): p1 would see two nurses.
+    In Monday's route, after the check at the same home, it adds no travel: it moves there and p1 sees n1 alone."""
+    visits = (WeekVisit(visit("check", "p1", 30), date=MON), WeekVisit(visit("long", "p3", 120), date=MON),
+              WeekVisit(visit("shower", "p1", 30), recurrence=Recurrence(1)))
+    staff = (WeekStaff("n1", roster(MON, end="12:10")), WeekStaff("n2", roster(TUE, WED, THU)))
+    week = small_week(staff=staff, visits=visits)
+    plan = solve_week(week, options())
+    assert check_week_plan(week, plan) == []
+    assert served_dates(plan.days)["shower"] == [MON]
+    assert plan.kpis.staff_per_patient == 1.0 and plan.kpis.travel_minutes == 60

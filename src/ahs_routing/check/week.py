@@ -163,6 +163,48 @@ def _check_kpis(week: Week, plan: WeekPlan, found: list[Violation]) -> None:
         found.append(Violation("week_kpis", f"kpis say {stated} staff per patient, the day plans make it {spp}"))
 
 
+def _continuity_figures(week: Week, plan: WeekPlan) -> dict[str, float | int | None]:
+    """Return the continuity figures the day plans make, derived here on their own (seconds for spreads)."""
+    visitors: dict[str, set[str]] = {}
+    first: dict[tuple[str, dt.date], int] = {}
+    for day in plan.days:
+        for route in day.plan.routes:
+            for stop in route.stops:
+                visitors.setdefault(stop.patient, set()).add(route.staff)
+                visit_id, _, when = stop.visit.rpartition("@")
+                item = week.visit_by_id.get(visit_id)
+                if item is None or item.recurrence is None or when != day.date.isoformat():
+                    continue
+                key = (visit_id, day.date)
+                first[key] = min(first.get(key, stop.start), stop.start)
+    by_visit: dict[str, list[int]] = {}
+    for (visit_id, _), start in first.items():
+        by_visit.setdefault(visit_id, []).append(start)
+    spreads = [max(starts) - min(starts) for starts in by_visit.values() if len(starts) >= 2]
+    counts = [len(staff) for staff in visitors.values()]
+    return {
+        "staff_per_patient_mean": sum(counts) / len(counts) if counts else None,
+        "staff_per_patient_max": max(counts) if counts else None,
+        "start_spread_mean_seconds": sum(spreads) / len(spreads) if spreads else None,
+        "start_spread_max_seconds": max(spreads) if spreads else None,
+        "recurring_visits_measured": len(spreads),
+    }
+
+
+def _check_continuity(week: Week, plan: WeekPlan, found: list[Violation]) -> None:
+    """The `continuity` section, when the plan states one, agrees with the day plans (spreads within a second)."""
+    stated = plan.kpis.continuity
+    if stated is None:
+        return  # an addition to the contract: a plan may leave it out
+    for name, derived in _continuity_figures(week, plan).items():
+        given = getattr(stated, name)
+        tolerance = 1.0 if name.endswith("_seconds") else 1e-3
+        if (given is None) != (derived is None) or (
+                given is not None and derived is not None and abs(given - derived) > tolerance):
+            found.append(Violation("week_kpis", f"kpis.continuity say {name} = {given}, "
+                                   f"the day plans make it {derived}"))
+
+
 def check_week_plan(week: Week, plan: WeekPlan, travel: TravelMatrix | None = None) -> list[Violation]:
     """Return every violation of W1-W4 and the day rules by a week plan (empty when the plan is valid)."""
     matrix = travel if travel is not None else travel_matrix(week.template)
@@ -182,4 +224,5 @@ def check_week_plan(week: Week, plan: WeekPlan, travel: TravelMatrix | None = No
                                    f"over the cap of {seconds_to_minutes(person.max_week)}", staff=person_id,
                                    seconds=seconds - person.max_week))
     _check_kpis(week, plan, found)
+    _check_continuity(week, plan, found)
     return found

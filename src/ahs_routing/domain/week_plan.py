@@ -14,7 +14,7 @@ from typing import Any
 
 from ahs_routing.domain.plan import InMinutes, Meta, Plan, UnassignedReason
 from ahs_routing.domain.week import Week, split_occurrence
-from ahs_routing.times import format_clock
+from ahs_routing.times import format_clock, seconds_to_minutes
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,12 +36,41 @@ class WeekUnassigned:
 
 
 @dataclass(frozen=True, slots=True)
+class WeekContinuity:
+    """Continuity across the week: who comes to each patient, and how steady recurring visits' times are.
+
+    Staff per patient is over patients with a served visit (every member of a team visit counts).
+    The start spread of a recurring week visit served on 2 or more dates is its latest start minus its
+    earliest, as clock times (seconds; the JSON shows minutes); `recurring_visits_measured` counts those
+    visits. Figures are None when nothing is measured.
+    """
+
+    staff_per_patient_mean: float | None = None
+    staff_per_patient_max: int | None = None
+    start_spread_mean_seconds: float | None = None
+    start_spread_max_seconds: int | None = None
+    recurring_visits_measured: int = 0
+
+    @property
+    def start_spread_mean_minutes(self) -> float | None:
+        """Return the mean start spread in minutes, as the JSON shows it."""
+        return None if self.start_spread_mean_seconds is None else round(self.start_spread_mean_seconds / 60, 4)
+
+    @property
+    def start_spread_max_minutes(self) -> int | float | None:
+        """Return the largest start spread in minutes, as the JSON shows it."""
+        return None if self.start_spread_max_seconds is None else seconds_to_minutes(self.start_spread_max_seconds)
+
+
+@dataclass(frozen=True, slots=True)
 class WeekKpis(InMinutes):
     """Key figures of a week plan (durations in seconds; the JSON shows minutes).
 
     `visits` counts the occurrences the week asks for (1 per fixed-date visit, `count` per
     recurring one); `staff_per_patient` is the mean, over patients with a served visit, of the
-    distinct staff who visited them during the week (None when no visit is served).
+    distinct staff who visited them during the week (None when no visit is served). `continuity`
+    adds the maximum and the start spreads (`WeekContinuity`); None on a plan read from a document
+    without it (an addition to the contract).
     """
 
     visits: int
@@ -50,7 +79,7 @@ class WeekKpis(InMinutes):
     overtime_seconds: int
     staff_per_patient: float | None
     continuity_rate: float | None
-
+    continuity: WeekContinuity | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +108,12 @@ class WeekPlan:
         spp = "-" if k.staff_per_patient is None else f"{k.staff_per_patient:.2f}"
         lines = [f"Week of {len(self.days)} dates: {k.visits_served} of {k.visits} visits served, "
                  f"travel {k.travel_minutes} min, overtime {k.overtime_minutes} min, {spp} staff per patient"]
+        c = k.continuity
+        if c is not None and c.staff_per_patient_max is not None:
+            spread = ("" if c.start_spread_mean_minutes is None else
+                      f"; start spread of {c.recurring_visits_measured} recurring visits: mean "
+                      f"{c.start_spread_mean_minutes:.0f} min, max {c.start_spread_max_minutes} min")
+            lines.append(f"  continuity: at most {c.staff_per_patient_max} staff per patient{spread}")
         for day in self.days:
             p = day.plan
             people = " ".join(f"{r.staff}({format_clock(r.start)}-{format_clock(r.end)})" for r in p.routes)
@@ -100,6 +135,37 @@ def staff_per_patient(days: Iterable[WeekDay]) -> float | None:
     """Return the mean number of distinct staff per patient with a served visit (None when none is served)."""
     seen = visitors_by_patient(days)
     return sum(len(staff) for staff in seen.values()) / len(seen) if seen else None
+
+
+def start_spreads(week: Week, days: Iterable[WeekDay]) -> dict[str, int]:
+    """Return, per recurring week visit served on 2 or more dates, its latest start minus its earliest (seconds).
+
+    A date's start is the earliest start among the stops serving that occurrence (a team's members start together).
+    """
+    starts: dict[str, dict[dt.date, int]] = defaultdict(dict)
+    for day in days:
+        for _, stop in day.plan.stops():
+            parts = split_occurrence(stop.visit)
+            item = None if parts is None else week.visit_by_id.get(parts[0])
+            if parts is None or item is None or item.recurrence is None or parts[1] != day.date:
+                continue
+            known = starts[parts[0]].get(day.date)
+            starts[parts[0]][day.date] = stop.start if known is None else min(known, stop.start)
+    return {visit: max(by_date.values()) - min(by_date.values())
+            for visit, by_date in sorted(starts.items()) if len(by_date) >= 2}
+
+
+def week_continuity(week: Week, days: Sequence[WeekDay]) -> WeekContinuity:
+    """Return the continuity figures of day plans for a week."""
+    seen = visitors_by_patient(days)
+    spreads = start_spreads(week, days)
+    return WeekContinuity(
+        staff_per_patient_mean=sum(len(s) for s in seen.values()) / len(seen) if seen else None,
+        staff_per_patient_max=max((len(s) for s in seen.values()), default=None),
+        start_spread_mean_seconds=round(sum(spreads.values()) / len(spreads), 1) if spreads else None,
+        start_spread_max_seconds=max(spreads.values(), default=None),
+        recurring_visits_measured=len(spreads),
+    )
 
 
 def week_minutes(days: Iterable[WeekDay]) -> dict[str, int]:
@@ -140,6 +206,7 @@ def week_kpis(week: Week, days: Sequence[WeekDay]) -> WeekKpis:
         overtime_seconds=sum(day.plan.kpis.overtime_seconds for day in days),
         staff_per_patient=staff_per_patient(days),
         continuity_rate=liked / counted if counted else None,
+        continuity=week_continuity(week, days),
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from ahs_routing.domain.model import SCHEMA_VERSION, Break, Location, Place, Shift
 from ahs_routing.domain.plan import UnassignedReason
 from ahs_routing.domain.week import Recurrence, RosterDay, Week, WeekStaff, WeekVisit
-from ahs_routing.domain.week_plan import WeekDay, WeekKpis, WeekPlan, WeekUnassigned
+from ahs_routing.domain.week_plan import WeekContinuity, WeekDay, WeekKpis, WeekPlan, WeekUnassigned
 from ahs_routing.errors import InputError, InputProblem, ProblemCollector
 from ahs_routing.io.contract import (
     load_json,
@@ -193,6 +193,14 @@ def week_plan_from_dict(data: Any) -> WeekPlan:
             days.append(WeekDay(date, plan))
     problems.raise_if_any()
     k = doc.kpis
+    c = k.continuity
+    continuity = None if c is None else WeekContinuity(
+        staff_per_patient_mean=c.staff_per_patient_mean, staff_per_patient_max=c.staff_per_patient_max,
+        start_spread_mean_seconds=None if c.start_spread_mean_minutes is None
+        else round(c.start_spread_mean_minutes * 60, 1),
+        start_spread_max_seconds=None if c.start_spread_max_minutes is None
+        else minutes_to_seconds(c.start_spread_max_minutes),
+        recurring_visits_measured=c.recurring_visits_measured)
     return WeekPlan(
         days=tuple(days),
         unassigned=tuple(WeekUnassigned(u.visit, u.missing, UnassignedReason(u.reason), u.detail)
@@ -200,7 +208,8 @@ def week_plan_from_dict(data: Any) -> WeekPlan:
         kpis=WeekKpis(visits=k.visits, visits_served=k.visits_served,
                       travel_seconds=minutes_to_seconds(k.travel_minutes),
                       overtime_seconds=minutes_to_seconds(k.overtime_minutes),
-                      staff_per_patient=k.staff_per_patient, continuity_rate=k.continuity_rate),
+                      staff_per_patient=k.staff_per_patient, continuity_rate=k.continuity_rate,
+                      continuity=continuity),
         meta=doc.meta or {},
     )
 
@@ -261,6 +270,13 @@ def week_plan_to_dict(plan: WeekPlan) -> dict[str, Any]:
                  "overtime_minutes": k.overtime_minutes, "staff_per_patient": k.staff_per_patient,
                  "continuity_rate": None if k.continuity_rate is None else round(k.continuity_rate, 4)},
     }
+    c = k.continuity
+    if c is not None:  # an addition to the contract: plans without it are read as before
+        document["kpis"]["continuity"] = {
+            "staff_per_patient_mean": c.staff_per_patient_mean, "staff_per_patient_max": c.staff_per_patient_max,
+            "start_spread_mean_minutes": c.start_spread_mean_minutes,
+            "start_spread_max_minutes": c.start_spread_max_minutes,
+            "recurring_visits_measured": c.recurring_visits_measured}
     if plan.meta:
         document["meta"] = dict(plan.meta)
     return document

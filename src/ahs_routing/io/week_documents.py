@@ -102,6 +102,18 @@ class WeekUnassignedDoc(_Doc):
     detail: str = ""
 
 
+class WeekContinuityDoc(_Doc):
+    """Continuity across the week (an addition to the contract; a week plan may leave it out)."""
+
+    staff_per_patient_mean: float | None = Field(
+        description="mean over patients with a served visit of the distinct staff who came (= staff_per_patient)")
+    staff_per_patient_max: int | None = Field(description="most distinct staff any patient saw in the week")
+    start_spread_mean_minutes: float | None = Field(
+        description="mean over recurring visits served on 2+ dates of latest start minus earliest (time of day)")
+    start_spread_max_minutes: float | None = Field(description="the largest of those spreads")
+    recurring_visits_measured: int = Field(description="recurring visits served on 2 or more dates")
+
+
 class WeekKpisDoc(_Doc):
     visits: int
     visits_served: int
@@ -109,6 +121,7 @@ class WeekKpisDoc(_Doc):
     overtime_minutes: float
     staff_per_patient: float | None
     continuity_rate: float | None
+    continuity: WeekContinuityDoc | None = None
 
 
 class WeekPlanDoc(_Doc):

@@ -14,11 +14,18 @@ The search decides the dates and the routes together, with the day solver (`solv
    holds the route: travel does not change).
 4. Improvement, `improvement_rounds` times: an occurrence a day could not serve is moved to another
    allowed date with room, that date re-routed and the move kept only if it serves more; each date
-   is re-routed with the staff who visit its patients on the other dates as hints (`SolveHints.preferred_staff`)
-   and the new day kept when it serves as much and the week costs less; routes are handed again.
+   is re-routed from its own plan towards the week's primary staff per patient (`primary_staff`, as
+   `SolveHints.preferred_staff`) and its recurring visits' usual starts (`SolveHints.target_starts`),
+   the new day kept when it serves as much and the week costs less; then, without a day solve, each
+   date is offered the other dates' routes at the times they had there (`copied_day`: the same
+   rounds every day, so that handing routes out gives each patient the same few faces), kept on the
+   same terms, with routes handed again, until nothing changes; single occurrences of flexible
+   visits then move to other allowed dates where that costs the week less (`move_dates`, no day solve).
 
 The week's cost is travel + overtime and visits by others than a patient's `preferred_staff` (at the
-day solver's prices) + `continuity_minutes` per distinct staff-patient pair. `max_week_minutes` is
+day solver's prices) + `continuity_minutes` per distinct staff-patient pair (a little more for a
+pair with more visits: `_pair_price`) + `start_spread_weight` per second a recurring visit starts
+more than ANCHOR_TOLERANCE from its usual start. `max_week_minutes` is
 hard: when a person's rostered days could add up to more, the shifts are narrowed for the search so
 that they add up to at most the cap while still holding their breaks (`week_roster`; the plan then
 holds under the real roster too). Everything runs in a fixed
@@ -33,21 +40,16 @@ import dataclasses
 import datetime as dt
 import itertools
 import logging
-import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-
-from scipy.optimize import linear_sum_assignment
 
 from ahs_routing.check.eligibility import ineligible_patients
 from ahs_routing.check.week import check_week_plan
 from ahs_routing.domain.kpis import assemble_plan
-from ahs_routing.domain.model import Staff, Visit
-from ahs_routing.domain.plan import Plan, Route, Unassigned, UnassignedReason
+from ahs_routing.domain.model import Problem, Staff, Visit
+from ahs_routing.domain.plan import Plan, Unassigned, UnassignedReason
 from ahs_routing.domain.week import (
-    OCCURRENCE_SEPARATOR,
     Week,
     WeekVisit,
     max_spaced,
@@ -55,12 +57,19 @@ from ahs_routing.domain.week import (
     split_occurrence,
     well_spaced,
 )
-from ahs_routing.domain.week_plan import WeekDay, WeekPlan, WeekUnassigned, missing_counts, week_kpis, week_minutes
+from ahs_routing.domain.week_plan import WeekDay, WeekPlan, WeekUnassigned, missing_counts, week_kpis
 from ahs_routing.solve.options import SolveHints
 from ahs_routing.solve.pipeline import provenance, solve, travel_label
+from ahs_routing.solve.week_continuity import (
+    ANCHOR_TOLERANCE,
+    ContinuitySteps,
+    _served,
+    _State,
+    _with_unassigned,
+)
 from ahs_routing.solve.week_options import WeekOptions
 from ahs_routing.solve.week_roster import may_serve, planned_staff, shortfall
-from ahs_routing.times import MAX_CLOCK_SECONDS, SECONDS_PER_MINUTE
+from ahs_routing.times import MAX_CLOCK_SECONDS
 from ahs_routing.travel import TravelMatrix, TravelProvider, travel_matrix
 
 log = logging.getLogger(__name__)
@@ -77,16 +86,7 @@ CROWDING_WEIGHT = 4.0
 CROWDED_SHARE = 0.6
 
 
-@dataclass
-class _State:
-    """The week being searched: chosen dates per visit and the current day plans."""
-
-    dates: dict[str, list[dt.date]]
-    plans: dict[dt.date, Plan] = field(default_factory=dict)
-    tried: dict[str, UnassignedReason] = field(default_factory=dict)
-
-
-class _WeekSolver:
+class _WeekSolver(ContinuitySteps):
     def __init__(self, week: Week, options: WeekOptions, matrix: TravelMatrix, travel_provider: str,
                  should_stop: Callable[[], bool] | None = None) -> None:
         self.week = week
@@ -102,6 +102,8 @@ class _WeekSolver:
         self.solved: dict[tuple[object, ...], Plan] = {}
         self.flexible = [item for item in week.visits
                          if not week.happens_every_allowed_date(item) and item.visit.patient not in self.excluded]
+        # Visits another one is linked to by `after`: moved together with it, never alone.
+        self.linked = {item.visit.after.visit for item in week.visits if item.visit.after is not None}
 
     # Dates ---------------------------------------------------------------------------------
 
@@ -180,20 +182,32 @@ class _WeekSolver:
         return [item.id for item in self.week.visits if date in state.dates.get(item.id, ())]
 
     def route_day(self, state: _State, date: dt.date, hints: Mapping[str, frozenset[str]],
-                  extra: Sequence[str] = ()) -> Plan:
+                  extra: Sequence[str] = (), *, minutes: float | None = None, starts: Mapping[str, int] | None = None,
+                  warm: Mapping[str, Sequence[str]] | None = None) -> Plan:
+        """Solve a date's day problem with staff hints (each costing `minutes`, default `continuity_minutes`),
+        announced starts (`starts`, occurrence id -> clock seconds) and a plan to start the search from."""
         ids = [*self.day_visits(state, date), *extra]
-        blocked = self.blocked(date, ids)
-        problem = self.week.day_problem(date, [v for v in ids if v not in blocked], self.staff[date])
+        problem, blocked = self.search_problem(date, ids)
         wishes = {v: s for v, s in hints.items() if v in problem.visit_by_id}
-        key = (date, tuple(sorted(ids)), tuple(sorted(wishes.items(), key=lambda kv: kv[0])))
+        targets = {v: t for v, t in (starts or {}).items() if v in problem.visit_by_id}
+        price = self.options.continuity_minutes if minutes is None else minutes
+        initial = {staff: tuple(visits) for staff, visits in (warm or {}).items() if visits}
+        key = (date, tuple(sorted(ids)), tuple(sorted(wishes.items(), key=lambda kv: kv[0])), price,
+               tuple(sorted(targets.items())), tuple(sorted(initial.items())))
         if key not in self.solved:  # the same day asked again (a move undone, hints unchanged): same answer
-            day_hints = SolveHints(preferred_staff=wishes, preferred_staff_minutes=self.options.continuity_minutes)
-            plan = solve(problem, self.options.day, travel=self.matrix, hints=day_hints if wishes else None,
-                         should_stop=self.should_stop)
+            day_hints = SolveHints(preferred_staff=wishes, preferred_staff_minutes=price, target_starts=targets,
+                                   target_tolerance_seconds=ANCHOR_TOLERANCE, initial_routes=initial)
+            plan = solve(problem, self.options.day, travel=self.matrix,
+                         hints=day_hints if wishes or targets or initial else None, should_stop=self.should_stop)
             # The matrix is the week's own, built from the week's travel: name that, as the week's meta does.
             plan = dataclasses.replace(plan, meta={**plan.meta, "travel_provider": self.travel_provider})
             self.solved[key] = _with_unassigned(plan, [blocked[v] for v in ids if v in blocked])
         return self.solved[key]
+
+    def search_problem(self, date: dt.date, ids: Sequence[str]) -> tuple[Problem, dict[str, Unassigned]]:
+        """The day problem the search solves for a date's visits (staff as narrowed), and the visits blocked."""
+        blocked = self.blocked(date, ids)
+        return self.week.day_problem(date, [v for v in ids if v not in blocked], self.staff[date]), blocked
 
     def blocked(self, date: dt.date, ids: Sequence[str]) -> dict[str, Unassigned]:
         """Visits of a date that cannot be solved: pinned to someone not planned that date (off, or no room
@@ -230,43 +244,6 @@ class _WeekSolver:
                 for visit_id in self.day_visits(state, date)
                 if (patient := self.week.visit_by_id[visit_id].visit.patient) in seen}
 
-    def cost(self, state: _State) -> float:
-        """The week's soft objective in seconds: travel, overtime, visits by someone other than the
-        patient's preferred staff and weekly work beyond the team's mean at the day solver's prices
-        (`balance_weight`, 0 = off), and `continuity_minutes` per distinct staff-patient pair."""
-        pairs = {(route.staff, stop.patient) for plan in state.plans.values() for route, stop in plan.stops()}
-        travel = sum(plan.kpis.travel_seconds for plan in state.plans.values())
-        overtime = sum(max(0, route.end - person.shift.end) for date, plan in state.plans.items()
-                       for route in plan.routes for person in self.staff[date] if person.id == route.staff)
-        strangers = sum(self.stranger_seconds(route.staff, stop.patient)
-                        for plan in state.plans.values() for route, stop in plan.stops())
-        worked = week_minutes(self.as_days(state))
-        mean = self.mean_work(worked)
-        beyond = sum(max(0.0, seconds - mean) for seconds in worked.values())
-        return (travel + overtime * self.options.day.overtime_weight + strangers
-                + beyond * self.options.day.balance_weight
-                + self.options.continuity_minutes * SECONDS_PER_MINUTE * len(pairs))
-
-    def mean_work(self, worked: Mapping[str, int]) -> float:
-        """The team's mean working seconds in the week, over everyone rostered at all."""
-        rostered = sum(1 for person in self.week.staff if person.days)
-        return sum(worked.values()) / rostered if rostered else 0.0
-
-    def stranger_seconds(self, staff: str, patient: str) -> float:
-        """What the day solver charges for a visit by someone not among the patient's `preferred_staff`."""
-        wanted = self.week.template.patient_by_id[patient].preferred_staff
-        return self.options.day.continuity_minutes * SECONDS_PER_MINUTE if wanted and staff not in wanted else 0.0
-
-    def best_of(self, state: _State, date: dt.date, candidates: Sequence[Plan]) -> Plan:
-        """The candidate plan for a date that serves most, then costs the week least (the first on ties)."""
-        def score(plan: Plan) -> tuple[int, float]:
-            state.plans[date] = plan
-            return -len(_served(plan)), self.cost(state)
-
-        scored = [(score(plan), i) for i, plan in enumerate(candidates)]
-        best = candidates[min(scored)[1]]
-        state.plans[date] = best
-        return best
 
     def route_all(self, state: _State) -> None:
         """Route every date on its own, for travel; continuity comes after (`relabel`, `harmonise`)."""
@@ -318,83 +295,6 @@ class _WeekSolver:
                  and well_spaced([*kept, d], _gap(item))]
         return sorted(found, key=lambda d: (_busy_share(state.plans[d], self.staff[d]), d))
 
-    def harmonise(self, state: _State) -> None:
-        """Re-route each date with the rest of the week's staff per patient as hints; keep a new plan that
-        serves as much and costs the week less."""
-        if self.options.continuity_minutes <= 0:
-            return
-        for date in self.week.dates:
-            if self.out_of_time():
-                return
-            current = state.plans[date]
-            plan = self.route_day(state, date, self.continuity_hints(state, date, skip=date))
-            if _served(current) <= _served(plan):
-                self.best_of(state, date, [current, plan])
-
-    def relabel(self, state: _State) -> None:
-        """Hand each date's routes to the colleagues who know their patients best, at no cost in travel.
-
-        A route may go to anyone rostered that date who may serve all its visits, starts and ends at
-        the same places, has the same breaks due and whose shift (as narrowed) holds it; an optimal
-        assignment per date gives each route the person who adds fewest new staff-patient pairs to
-        the week (overtime priced as in the day solver). Kept only when the week costs less.
-        """
-        if self.options.continuity_minutes <= 0:
-            return
-        for date in self.week.dates:
-            self.relabel_day(state, date)
-
-    def relabel_day(self, state: _State, date: dt.date) -> None:
-        """`relabel` for one date."""
-        plan = state.plans[date]
-        if not plan.routes or self.options.continuity_minutes <= 0:
-            return
-        known: dict[str, set[str]] = defaultdict(set)
-        elsewhere: dict[str, int] = defaultdict(int)
-        for other, other_plan in state.plans.items():
-            if other != date:
-                for route, stop in other_plan.stops():
-                    known[route.staff].add(stop.patient)
-                for route in other_plan.routes:
-                    elsewhere[route.staff] += route.end - route.start
-        mean = self.mean_work(week_minutes(self.as_days(state)))
-        people = self.staff[date]
-        owners = {person.id: person for person in people}
-        balance = self.options.day.balance_weight
-        costs = [[self.handing_cost(route, owners[route.staff], person, known[person.id])
-                  + balance * max(0.0, elsewhere[person.id] + route.end - route.start - mean)
-                  for person in people]
-                 for route in plan.routes]
-        rows, cols = linear_sum_assignment(costs)
-        if any(costs[r][c] == math.inf for r, c in zip(rows, cols, strict=True)):
-            return
-        handed = tuple(dataclasses.replace(plan.routes[r], staff=people[c].id)
-                       for r, c in zip(rows, cols, strict=True))
-        if any(a.staff != b.staff for a, b in zip(handed, plan.routes, strict=True)):
-            self.best_of(state, date, [plan, dataclasses.replace(plan, routes=handed)])
-
-    def handing_cost(self, route: Route, owner: Staff, person: Staff, knows: set[str]) -> float:
-        """Seconds of the week's objective if `person` drove `route` (inf when they may not)."""
-        template = self.week.template
-        visits = [template.visit_by_id[s.visit.rpartition(OCCURRENCE_SEPARATOR)[0]] for s in route.stops]
-        fits = (person.start_location == owner.start_location and person.end_location == owner.end_location
-                and person.breaks == owner.breaks and person.shift.start <= route.start
-                and route.end <= person.latest_end
-                and (person.max_travel is None or route.travel <= person.max_travel)
-                and (person.capacity is None or sum(v.demand for v in visits) <= person.capacity + 1e-9)
-                and all(may_serve(person, v, template.patient_of(v).attributes, template.patient_of(v).excluded_staff)
-                        for v in visits))
-        if not fits:
-            return math.inf
-        strangers = len({s.patient for s in route.stops} - knows)
-        overtime = max(0, route.end - person.shift.end)
-        moved = 0.0 if person.id == owner.id else 1e-3  # on a tie, the route stays with its owner
-        unwanted = sum(self.stranger_seconds(person.id, s.patient) for s in route.stops)
-        return (strangers * self.options.continuity_minutes * SECONDS_PER_MINUTE
-                + overtime * self.options.day.overtime_weight + unwanted + moved)
-
-    def as_days(self, state: _State) -> list[WeekDay]:
-        return [WeekDay(d, state.plans[d]) for d in self.week.dates if d in state.plans]
 
     # The plan ------------------------------------------------------------------------------
 
@@ -458,10 +358,6 @@ def _first_spaced(dates: Sequence[dt.date], item: WeekVisit) -> list[dt.date]:
     return picked
 
 
-def _served(plan: Plan) -> set[str]:
-    return {stop.visit for _, stop in plan.stops()}
-
-
 def _better(new: Plan, old: Plan) -> bool:
     """True when `new` serves everything `old` serves (as sets of occurrences) and more."""
     return _served(old) < _served(new)
@@ -470,11 +366,6 @@ def _better(new: Plan, old: Plan) -> bool:
 def _without(plan: Plan, occurrence: str) -> Plan:
     """The plan with an unserved occurrence taken out of its unassigned list (it moved to another date)."""
     return dataclasses.replace(plan, unassigned=tuple(u for u in plan.unassigned if u.visit != occurrence))
-
-
-def _with_unassigned(plan: Plan, entries: Sequence[Unassigned]) -> Plan:
-    """The plan with more unassigned occurrences listed (its KPIs are recomputed when the week is assembled)."""
-    return dataclasses.replace(plan, unassigned=(*plan.unassigned, *entries)) if entries else plan
 
 
 def _busy_share(plan: Plan, staff: Sequence[Staff]) -> float:
@@ -504,6 +395,8 @@ def solve_week(
     for _ in range(options.improvement_rounds):
         solver.relocate(state)
         solver.harmonise(state)
+        solver.copy_days(state)
+        solver.move_dates(state)
         solver.relabel(state)
     stopped_by = "cancelled" if solver.cancelled() else "time_limit" if solver.timed_out else "completed"
     plan = dataclasses.replace(solver.finish(state),

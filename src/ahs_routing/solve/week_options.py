@@ -19,8 +19,11 @@ class WeekOptions:
     `day` is used for every day solve (its `time_limit` caps each one; its `work` budget, or a
     `solution_limit`, makes the week reproducible when no clock cuts a day short). `time_limit`
     (seconds, None = none) caps the whole week: no improvement step starts after it.
-    `continuity_minutes` is the travel minutes an occurrence served by someone new to its patient
-    this week costs (0 = off).
+    `continuity_minutes` is the travel minutes each distinct staff-patient pair of the week costs
+    (0 = off). Re-routing a date towards the week's primary staff per patient, a visit by anyone
+    else costs the day solve `primary_staff_minutes`. `start_spread_weight` is the minutes of travel
+    one minute costs the week by which an occurrence of a recurring visit starts more than 15 minutes
+    from the visit's usual (median) start over the week (0 = off; re-routing then announces no starts).
     """
 
     day: SolveOptions = field(default_factory=lambda: SolveOptions(time_limit=5.0))
@@ -28,6 +31,8 @@ class WeekOptions:
     improvement_rounds: int = 1
     continuity_minutes: float = 5.0
     time_limit: float | None = None
+    primary_staff_minutes: float = 20.0
+    start_spread_weight: float = 0.05
 
     def __post_init__(self) -> None:
         if self.assignment not in ASSIGNMENTS:
@@ -36,9 +41,9 @@ class WeekOptions:
         if not (isinstance(self.improvement_rounds, int) and self.improvement_rounds >= 0):
             raise InputError(f"improvement_rounds must be a whole number >= 0, got {self.improvement_rounds!r}",
                              path="improvement_rounds")
-        if not self.continuity_minutes >= 0:
-            raise InputError(f"continuity_minutes must be >= 0, got {self.continuity_minutes!r}",
-                             path="continuity_minutes")
+        for name in ("continuity_minutes", "primary_staff_minutes", "start_spread_weight"):
+            if not getattr(self, name) >= 0:
+                raise InputError(f"{name} must be >= 0, got {getattr(self, name)!r}", path=name)
         if self.time_limit is not None and not self.time_limit > 0:
             raise InputError(f"time_limit must be positive, got {self.time_limit!r}", path="time_limit")
 
@@ -56,4 +61,5 @@ def week_options(options: SolveOptions, dates: int, improvement_rounds: int = 1)
 
 def baseline_options(day: SolveOptions) -> WeekOptions:
     """Return the obvious way to plan a week: first allowed dates, each day alone, no improvement."""
-    return WeekOptions(day=day, assignment="first_dates", improvement_rounds=0, continuity_minutes=0.0)
+    return WeekOptions(day=day, assignment="first_dates", improvement_rounds=0, continuity_minutes=0.0,
+                       start_spread_weight=0.0)
