@@ -137,8 +137,8 @@ def staff_per_patient(days: Iterable[WeekDay]) -> float | None:
     return sum(len(staff) for staff in seen.values()) / len(seen) if seen else None
 
 
-def start_spreads(week: Week, days: Iterable[WeekDay]) -> dict[str, int]:
-    """Return, per recurring week visit served on 2 or more dates, its latest start minus its earliest (seconds).
+def recurring_starts(week: Week, days: Iterable[WeekDay]) -> dict[str, dict[dt.date, int]]:
+    """Return, per recurring week visit, the start of its occurrence on each date it is served.
 
     A date's start is the earliest start among the stops serving that occurrence (a team's members start together).
     """
@@ -151,8 +151,13 @@ def start_spreads(week: Week, days: Iterable[WeekDay]) -> dict[str, int]:
                 continue
             known = starts[parts[0]].get(day.date)
             starts[parts[0]][day.date] = stop.start if known is None else min(known, stop.start)
+    return dict(starts)
+
+
+def start_spreads(week: Week, days: Iterable[WeekDay]) -> dict[str, int]:
+    """Return, per recurring week visit served on 2 or more dates, its latest start minus its earliest (seconds)."""
     return {visit: max(by_date.values()) - min(by_date.values())
-            for visit, by_date in sorted(starts.items()) if len(by_date) >= 2}
+            for visit, by_date in sorted(recurring_starts(week, days).items()) if len(by_date) >= 2}
 
 
 def week_continuity(week: Week, days: Sequence[WeekDay]) -> WeekContinuity:
@@ -160,7 +165,7 @@ def week_continuity(week: Week, days: Sequence[WeekDay]) -> WeekContinuity:
     seen = visitors_by_patient(days)
     spreads = start_spreads(week, days)
     return WeekContinuity(
-        staff_per_patient_mean=sum(len(s) for s in seen.values()) / len(seen) if seen else None,
+        staff_per_patient_mean=staff_per_patient(days),
         staff_per_patient_max=max((len(s) for s in seen.values()), default=None),
         start_spread_mean_seconds=round(sum(spreads.values()) / len(spreads), 1) if spreads else None,
         start_spread_max_seconds=max(spreads.values(), default=None),

@@ -26,7 +26,7 @@ from ahs_routing.domain.kpis import assemble_plan
 from ahs_routing.domain.model import Problem, Staff, TimeWindow, Visit
 from ahs_routing.domain.plan import Plan, Route, Unassigned, UnassignedReason
 from ahs_routing.domain.week import OCCURRENCE_SEPARATOR, Week, WeekVisit, occurrence_id, split_occurrence
-from ahs_routing.domain.week_plan import WeekDay, week_minutes
+from ahs_routing.domain.week_plan import WeekDay, recurring_starts, week_minutes
 from ahs_routing.schedule.insertion import Budget
 from ahs_routing.schedule.timing import retime_route
 from ahs_routing.solve.fitting import ways_to_fit
@@ -475,16 +475,7 @@ class ContinuitySteps:
 
     def recurring_starts(self, state: _State) -> dict[str, dict[dt.date, int]]:
         """Recurring week visit -> date -> start of its occurrence (the earliest stop's, for a team)."""
-        found: dict[str, dict[dt.date, int]] = defaultdict(dict)
-        for date in self.week.dates:
-            plan = state.plans.get(date)
-            for _, stop in (plan.stops() if plan is not None else ()):
-                parts = split_occurrence(stop.visit)
-                if parts is None or self.week.visit_by_id[parts[0]].recurrence is None:
-                    continue
-                known = found[parts[0]].get(date)
-                found[parts[0]][date] = stop.start if known is None else min(known, stop.start)
-        return found
+        return recurring_starts(self.week, self.as_days(state))
 
     def spread_seconds(self, state: _State) -> float:
         """Seconds by which recurring visits start more than ANCHOR_TOLERANCE from their usual (median) start.
